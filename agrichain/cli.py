@@ -1,0 +1,215 @@
+"""The ``agrichain`` command line: a thin shell over the library.
+
+Exit codes (documented in README):
+
+* 0 — success: the plan covers every order
+* 1 — internal error (a bug or a solver fault)
+* 2 — input error: bad scenario files or bad options; nothing was written
+* 3 — partial plan: files written, some orders or tasks are unserved (see unserved.csv)
+"""
+
+from __future__ import annotations
+
+import enum
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from agrichain.errors import AgrichainError, ScenarioError
+
+EXIT_OK = 0
+EXIT_INTERNAL = 1
+EXIT_INPUT = 2
+EXIT_PARTIAL = 3
+
+app = typer.Typer(
+    name="agrichain",
+    help="Plan the collection of fresh produce sold in live-streaming sessions.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+T = TypeVar("T")
+
+
+def _err_console() -> Console:
+    return Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def _interactive() -> bool:
+    return sys.stderr.isatty()
+
+
+def _fail(message: str, code: int) -> typer.Exit:
+    _err_console().print(f"agrichain: error: {message}", markup=False)
+    return typer.Exit(code)
+
+
+def _run(action: Callable[[], T]) -> T:
+    """Run ``action``, turning exceptions into one error line and an exit code."""
+    try:
+        return action()
+    except ScenarioError as exc:
+        raise _fail(str(exc), EXIT_INPUT) from None
+    except (ValueError, FileNotFoundError) as exc:
+        raise _fail(str(exc), EXIT_INPUT) from None
+    except AgrichainError as exc:
+        raise _fail(str(exc), EXIT_INTERNAL) from None
+    except (typer.Exit, KeyboardInterrupt):
+        raise
+    except Exception as exc:
+        raise _fail(f"internal error: {type(exc).__name__}: {exc}", EXIT_INTERNAL) from None
+
+
+@contextmanager
+def _progress(time_limit_s: float) -> Iterator[Callable[[str, float], None]]:
+    """A progress callback for the library: a live bar on a terminal, silent otherwise."""
+    if not _interactive():
+        yield lambda stage, fraction: None
+        return
+    labels = {"allocate": "allocating supply", "route": "routing the fleet", "done": "done"}
+    bar = Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TimeElapsedColumn(),
+        console=_err_console(),
+        transient=True,
+    )
+    task = bar.add_task("loading", total=1.0)
+    stage_now: list[str] = [""]
+    since: list[float] = [time.monotonic()]
+    stop = threading.Event()
+
+    def tick() -> None:
+        while not stop.wait(0.2):
+            if stage_now[0] == "route":
+                elapsed = time.monotonic() - since[0]
+                bar.update(task, completed=min(0.99, elapsed / max(time_limit_s, 1e-9)))
+
+    def report(stage: str, fraction: float) -> None:
+        stage_now[0] = stage
+        since[0] = time.monotonic()
+        bar.update(task, description=labels.get(stage, stage), completed=fraction)
+
+    with bar:
+        ticker = threading.Thread(target=tick, daemon=True)
+        ticker.start()
+        try:
+            yield report
+        finally:
+            stop.set()
+            ticker.join()
+
+
+class AllocationMethod(enum.StrEnum):
+    nearest = "nearest"
+    inventory = "inventory"
+
+
+@app.command()
+def plan(
+    scenario_dir: Annotated[Path, typer.Argument(help="Scenario folder (scenario.toml + CSV).")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the plan files.")] = Path(
+        "plan"
+    ),
+    time_limit: Annotated[
+        float | None,
+        typer.Option("--time-limit", min=0.1, help="Routing wall-clock limit in seconds."),
+    ] = None,
+    seed: Annotated[int | None, typer.Option("--seed", help="Random seed.")] = None,
+    solution_limit: Annotated[
+        int | None,
+        typer.Option(
+            "--solution-limit", min=1, help="Stop routing after N solutions (reproducible)."
+        ),
+    ] = None,
+    engine: Annotated[
+        str | None, typer.Option("--engine", help="Routing engine: auto, ortools, portfolio.")
+    ] = None,
+    allocation: Annotated[
+        AllocationMethod,
+        typer.Option("--allocation", help="How today's supply is allocated to orders."),
+    ] = AllocationMethod.nearest,
+) -> None:
+    """Plan the planning date: allocation, collection routes, and the output files."""
+    from agrichain.allocation import NearestFarmAllocator
+    from agrichain.io import load_scenario
+    from agrichain.pipeline import plan_day, routing_params
+
+    scenario = _run(lambda: load_scenario(scenario_dir))
+    params = _run(lambda: routing_params(scenario, time_limit, seed, solution_limit, engine))
+    allocator: Any = NearestFarmAllocator()
+    if allocation is AllocationMethod.inventory:
+        allocator = _inventory_allocator()
+    with _progress(params.time_limit_s) as report:
+        result = _run(
+            lambda: plan_day(
+                scenario,
+                time_limit_s=params.time_limit_s,
+                seed=params.seed,
+                solution_limit=params.solution_limit,
+                engine=params.engine,
+                allocator=allocator,
+                progress=report,
+            )
+        )
+    _run(lambda: result.write(out))
+    s = result.summary
+    if _interactive():
+        Console(highlight=False).print(
+            f"{s['status']}: {s['vehicles_used']} vehicles, {s['distance_km']:.1f} km, "
+            f"cost {s['cost_total']:.2f} {s['currency']}, {s['kg_collected']:.1f} kg collected, "
+            f"{s['kg_unserved']:.1f} kg unserved → {out}",
+            markup=False,
+        )
+    raise typer.Exit(EXIT_OK if result.is_complete() else EXIT_PARTIAL)
+
+
+def _inventory_allocator() -> Any:
+    try:
+        from agrichain.inventory import InventoryAllocator
+    except ImportError as exc:  # pragma: no cover - depends on the installed package
+        raise _fail(f"inventory planner unavailable: {exc}", EXIT_INTERNAL) from None
+    return InventoryAllocator()
+
+
+@app.command()
+def validate(
+    scenario_dir: Annotated[Path, typer.Argument(help="Scenario folder to check.")],
+) -> None:
+    """Check a scenario folder and list every problem (file, row, column)."""
+    from agrichain.io import load_scenario
+
+    try:
+        scenario = load_scenario(scenario_dir)
+    except ScenarioError as exc:
+        console = _err_console()
+        for issue in exc.issues:
+            console.print(f"agrichain: error: {issue}", markup=False)
+        raise typer.Exit(EXIT_INPUT) from None
+    if _interactive():
+        Console(highlight=False).print(
+            f"ok: {len(scenario.farms)} farms, {len(scenario.logistics_points)} logistics points, "
+            f"{len(scenario.products)} products, {len(scenario.orders)} orders, "
+            f"{len(scenario.vehicles)} vehicles",
+            markup=False,
+        )
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

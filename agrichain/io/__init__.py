@@ -1,0 +1,30 @@
+"""Readers and writers: scenario folders, DataFrames, geodata, atomic output."""
+
+from agrichain.io.atomic import atomic_write_bytes, atomic_write_files, atomic_write_text
+from agrichain.io.scenario_files import (
+    load_scenario,
+    load_settings,
+    places_gdf,
+    save_scenario,
+    scenario_from_frames,
+    settings_from_dict,
+    settings_toml,
+    table_frame,
+)
+from agrichain.io.schema import columns, format_markdown
+
+__all__ = [
+    "atomic_write_bytes",
+    "atomic_write_files",
+    "atomic_write_text",
+    "columns",
+    "format_markdown",
+    "load_scenario",
+    "load_settings",
+    "places_gdf",
+    "save_scenario",
+    "scenario_from_frames",
+    "settings_from_dict",
+    "settings_toml",
+    "table_frame",
+]

@@ -1,0 +1,258 @@
+"""The scenario folder format: one table per file, columns derived from the model.
+
+The column list of each file is taken from the pydantic model so the loader,
+the writer and the documentation (``docs/format.md``, produced by
+:func:`format_markdown`) cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import types
+import typing
+from dataclasses import dataclass
+
+from pydantic import BaseModel
+
+from agrichain.model import (
+    Farm,
+    Forecast,
+    LiveSession,
+    LogisticsPoint,
+    Order,
+    Product,
+    Settings,
+    Stock,
+    Supply,
+    Vehicle,
+)
+
+#: Table name → model of one row.
+TABLE_MODELS: dict[str, type[BaseModel]] = {
+    "farms": Farm,
+    "logistics_points": LogisticsPoint,
+    "products": Product,
+    "supply": Supply,
+    "sessions": LiveSession,
+    "orders": Order,
+    "vehicles": Vehicle,
+    "forecast": Forecast,
+    "stock": Stock,
+}
+
+#: Tables that must be present in a scenario folder.
+REQUIRED_TABLES = ("farms", "logistics_points", "products", "vehicles")
+#: Tables that may also come as GeoJSON / GeoPackage point layers.
+GEO_TABLES = ("farms", "logistics_points")
+#: Columns accepted in any table and ignored.
+IGNORED_COLUMNS = frozenset({"notes", "comment"})
+
+TABLE_MEANING: dict[str, str] = {
+    "farms": "Smallholder farms where the fleet picks goods up.",
+    "logistics_points": "Packing hubs / express stations: depots of the fleet and destinations.",
+    "products": "Products sold in boxes, with shelf life and transit limits.",
+    "supply": "Harvestable kg per farm, product and date.",
+    "sessions": "Live-streaming sales sessions and the logistics point fulfilling each.",
+    "orders": "Orders taken in a session (confirmed sales).",
+    "vehicles": "The collection fleet.",
+    "forecast": "Expected sales of sessions not yet held (inventory planning).",
+    "stock": "Stock at logistics points at the start of the planning date.",
+}
+
+COLUMN_MEANING: dict[str, str] = {
+    "farm_id": "farm identifier",
+    "logistics_point_id": "logistics point identifier",
+    "product_id": "product identifier",
+    "session_id": "live session identifier",
+    "order_id": "order identifier",
+    "vehicle_id": "vehicle identifier",
+    "name": "display name",
+    "lat": "latitude (WGS84)",
+    "lon": "longitude (WGS84)",
+    "pickup_open": "earliest pickup, every day",
+    "pickup_close": "latest pickup start, every day (after pickup_open)",
+    "loading_min": "time to load goods at the farm",
+    "open": "opening time, every day",
+    "close": "closing time, every day (after open)",
+    "cutoff": "carrier cut-off: collected goods must be delivered by then",
+    "ambient_capacity_kg": "storage for products without cold chain",
+    "cold_capacity_kg": "cold storage for products needing cold chain",
+    "unloading_min": "time to unload at the logistics point",
+    "box_weight_kg": "weight of one sold box",
+    "shelf_life_h": "hours from harvest until the product spoils",
+    "max_transit_min": "longest time on a vehicle from pickup to delivery",
+    "needs_cold_chain": "only refrigerated vehicles and cold storage may carry it",
+    "holding_cost_per_kg_day": "cost of keeping 1 kg in store for a day",
+    "spoilage_cost_per_kg": "cost of 1 kg spoiled",
+    "lost_sales_cost_per_kg": "cost of 1 kg ordered but not shipped",
+    "date": "harvest date",
+    "kg": "quantity",
+    "start": "session start (local time)",
+    "quantity_boxes": "boxes ordered",
+    "ship_by": "latest shipping time from the logistics point (local time)",
+    "boxes": "expected boxes sold",
+    "age_days": "days since harvest",
+    "home_logistics_point_id": "where the vehicle starts and ends its shift",
+    "capacity_kg": "payload",
+    "refrigerated": "can carry cold-chain products",
+    "shift_start": "driver shift start",
+    "shift_end": "driver shift end (after shift_start)",
+    "cost_per_km": "running cost per km",
+    "fixed_cost": "cost of using the vehicle on a day",
+}
+
+_UNITS = {
+    "_kg": "kg",
+    "_min": "min",
+    "_h": "h",
+    "_km": "km",
+    "_per_kg_day": "currency/(kg·day)",
+    "_per_kg": "currency/kg",
+    "_per_km": "currency/km",
+    "_days": "days",
+    "_boxes": "boxes",
+}
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a scenario table."""
+
+    name: str
+    type: str
+    unit: str
+    required: bool
+    default: str
+    meaning: str
+
+
+def _type_name(annotation: object) -> str:
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        return _type_name(typing.get_args(annotation)[0])
+    if origin is typing.Literal:
+        return "one of " + ", ".join(str(a) for a in typing.get_args(annotation))
+    if origin in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(annotation) if a is not type(None)]
+        return _type_name(args[0])
+    return {
+        str: "text",
+        float: "number",
+        int: "integer",
+        bool: "true/false",
+        dt.time: "HH:MM",
+        dt.date: "YYYY-MM-DD",
+        dt.datetime: "YYYY-MM-DD HH:MM",
+    }.get(annotation, str(annotation))  # type: ignore[call-overload]
+
+
+def _unit(name: str) -> str:
+    if name == "fixed_cost":
+        return "currency"
+    for suffix, unit in _UNITS.items():
+        if name.endswith(suffix):
+            return unit
+    if name in {"lat", "lon"}:
+        return "degrees"
+    if name == "kg":
+        return "kg"
+    return ""
+
+
+def columns(table: str) -> list[Column]:
+    """The columns of a table, in file order."""
+    model = TABLE_MODELS[table]
+    out = []
+    for name, info in model.model_fields.items():
+        required = info.is_required()
+        default = "" if required or info.default is None else _format_default(info.default)
+        out.append(
+            Column(
+                name=name,
+                type=_type_name(info.annotation),
+                unit=_unit(name),
+                required=required,
+                default=default,
+                meaning=COLUMN_MEANING.get(name, info.description or ""),
+            )
+        )
+    return out
+
+
+def _format_default(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def format_markdown() -> str:
+    """The scenario folder format as Markdown (the text of ``docs/format.md``)."""
+    lines = [
+        "# Scenario folder format",
+        "",
+        "A scenario is a folder holding `scenario.toml` and one CSV file per table "
+        "(UTF-8, comma separated, header row). `farms` and `logistics_points` may instead "
+        "come as `farms.geojson` / `farms.gpkg` (point geometry in WGS84; the other columns "
+        "as properties; `lat`/`lon` are taken from the geometry). Required tables: "
+        + ", ".join(f"`{t}`" for t in REQUIRED_TABLES)
+        + "; the others may be absent (empty). Empty cells take the default. "
+        "Unknown columns are an error (a misspelt column would otherwise be silently "
+        "ignored), except `notes` and `comment`.",
+        "",
+        "Errors name file, row (CSV line number, header = 1; feature number in "
+        "GeoJSON/GeoPackage) and column.",
+        "",
+    ]
+    for table in TABLE_MODELS:
+        req = "required" if table in REQUIRED_TABLES else "optional"
+        lines += [f"## `{table}.csv` ({req})", "", TABLE_MEANING[table], ""]
+        lines += [
+            "| column | type | unit | required | default | meaning |",
+            "|---|---|---|---|---|---|",
+        ]
+        for c in columns(table):
+            lines.append(
+                f"| `{c.name}` | {c.type} | {c.unit} | {'yes' if c.required else 'no'} "
+                f"| {c.default} | {c.meaning} |"
+            )
+        lines.append("")
+    lines += ["## `scenario.toml`", "", "| key | type | default | meaning |", "|---|---|---|---|"]
+    lines += _settings_rows(Settings, "")
+    lines.append("")
+    return "\n".join(lines)
+
+
+def _settings_rows(model: type[BaseModel], prefix: str) -> list[str]:
+    rows = []
+    for name, info in model.model_fields.items():
+        ann = info.annotation
+        if isinstance(ann, type) and issubclass(ann, BaseModel):
+            rows += _settings_rows(ann, f"{prefix}{name}.")
+            continue
+        default = "required" if info.is_required() else repr(info.default)
+        meaning = info.description or _SETTING_MEANING.get(f"{prefix}{name}", "")
+        rows.append(f"| `{prefix}{name}` | {_type_name(ann)} | {default} | {meaning} |")
+    return rows
+
+
+_SETTING_MEANING = {
+    "name": "scenario name shown in outputs",
+    "planning_date": "the day being planned (day 0)",
+    "horizon_days": (
+        "days covered by inventory planning; every ship_by and supply date must fall inside"
+    ),
+    "currency": "currency of all costs",
+    "travel.speed_kmh": "average road speed",
+    "travel.circuity": "road distance / great-circle distance",
+    "routing.time_limit_s": "wall-clock limit of the routing search",
+    "routing.solution_limit": "stop after this many improving solutions (reproducible runs)",
+    "routing.seed": "random seed",
+    "routing.engine": "routing engine: auto, ortools, portfolio",
+    "routing.drop_penalty_per_kg": "objective cost of leaving 1 kg uncollected",
+    "inventory.solver": "MILP solver: highs or cbc",
+    "inventory.time_limit_s": "wall-clock limit of the inventory MILP",
+    "inventory.mip_gap": "relative MIP gap at which to stop",
+    "inventory.threads": "solver threads",
+    "inventory.transport_cost_per_kg_km": "transport cost per kg and km in the allocation model",
+    "inventory.link_fixed_cost": "cost per farm–logistics point link used per day (makes a MILP)",
+}

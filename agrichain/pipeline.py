@@ -1,0 +1,209 @@
+"""The nightly plan: allocation → collection routing → :class:`~agrichain.plan.Plan`."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from agrichain.allocation import Allocation, Allocator, NearestFarmAllocator
+from agrichain.geo import TravelModel
+from agrichain.model import Scenario
+from agrichain.plan import Plan, PlanStatus, TaskOutcome, Unserved
+from agrichain.routing.collection import (
+    build_collection_model,
+    explain_unserved,
+    routes_from_solution,
+    task_outcomes,
+)
+from agrichain.routing.engine import solve
+from agrichain.routing.problem import SolveParams
+
+#: ``progress(stage, fraction_done)``; stages: "allocate", "route", "done".
+ProgressCallback = Callable[[str, float], None]
+
+
+def _noop(stage: str, fraction: float) -> None:
+    return None
+
+
+def routing_params(
+    scenario: Scenario,
+    time_limit_s: float | None = None,
+    seed: int | None = None,
+    solution_limit: int | None = None,
+    engine: str | None = None,
+) -> SolveParams:
+    """Routing limits: explicit arguments override ``scenario.toml``."""
+    r = scenario.settings.routing
+    return SolveParams(
+        time_limit_s=float(time_limit_s if time_limit_s is not None else r.time_limit_s),
+        solution_limit=solution_limit if solution_limit is not None else r.solution_limit,
+        seed=int(seed if seed is not None else r.seed),
+        engine=engine or r.engine,
+    )
+
+
+def plan_day(
+    scenario: Scenario,
+    *,
+    time_limit_s: float | None = None,
+    seed: int | None = None,
+    solution_limit: int | None = None,
+    engine: str | None = None,
+    allocator: Allocator | None = None,
+    travel: TravelModel | None = None,
+    progress: ProgressCallback | None = None,
+) -> Plan:
+    """Plan the planning date of ``scenario``: who supplies what, and the collection routes.
+
+    Infeasibility is not an exception: what cannot be planned is listed in
+    ``Plan.unserved`` with a reason, and ``Plan.status`` is then ``partial``.
+    """
+    report = progress or _noop
+    t0 = time.perf_counter()
+    report("allocate", 0.0)
+    allocation = (allocator or NearestFarmAllocator()).allocate(scenario)
+    t_alloc = time.perf_counter() - t0
+    report("route", 0.0)
+    params = routing_params(scenario, time_limit_s, seed, solution_limit, engine)
+    t1 = time.perf_counter()
+    model = build_collection_model(scenario, allocation.tasks, travel)
+    t_build = time.perf_counter() - t1
+    solution = solve(model.problem, params)
+    routes = routes_from_solution(model, solution)
+    outcomes = task_outcomes(model, solution)
+    unserved = _unserved(allocation, model, outcomes)
+    report("done", 1.0)
+    summary = _summary(
+        scenario,
+        allocation,
+        routes_cost=sum(r.cost for r in routes),
+        outcomes=outcomes,
+        unserved=unserved,
+        routes=routes,
+        solution=solution,
+        params=params,
+        timings={
+            "allocation_s": t_alloc,
+            "routing_build_s": t_build,
+            "routing_solve_s": solution.wall_time_s,
+            "wall_time_s": time.perf_counter() - t0,
+        },
+    )
+    status = PlanStatus.COMPLETE if not unserved else PlanStatus.PARTIAL
+    summary["status"] = status.value
+    return Plan(
+        scenario_name=scenario.settings.name,
+        planning_date=scenario.settings.planning_date,
+        status=status,
+        routes=tuple(routes),
+        tasks=tuple(outcomes),
+        unserved=tuple(unserved),
+        summary=summary,
+        tables=dict(allocation.tables),
+    )
+
+
+def _unserved(allocation: Allocation, model: Any, outcomes: list[TaskOutcome]) -> list[Unserved]:
+    out = [
+        Unserved(
+            kind="order",
+            item_id=s.order_id,
+            product_id=s.product_id,
+            logistics_point_id=s.logistics_point_id,
+            kg=s.kg,
+            reason=s.reason,
+            order_ids=(s.order_id,),
+        )
+        for s in allocation.shortfalls
+    ]
+    for i, t in enumerate(outcomes):
+        if not t.served:
+            out.append(
+                Unserved(
+                    kind="task",
+                    item_id=t.task_id,
+                    product_id=t.product_id,
+                    logistics_point_id=t.logistics_point_id,
+                    kg=t.kg,
+                    reason=explain_unserved(model, i),
+                    order_ids=t.order_ids,
+                )
+            )
+    return out
+
+
+def _summary(
+    scenario: Scenario,
+    allocation: Allocation,
+    *,
+    routes_cost: float,
+    outcomes: list[TaskOutcome],
+    unserved: list[Unserved],
+    routes: list[Any],
+    solution: Any,
+    params: SolveParams,
+    timings: dict[str, float],
+) -> dict[str, Any]:
+    ordered = {p.product_id: 0.0 for p in scenario.products}
+    for o in scenario.orders:
+        ordered[o.product_id] += scenario.order_kg(o)
+    collected = {p: 0.0 for p in ordered}
+    for t in outcomes:
+        if t.served:
+            collected[t.product_id] += t.kg
+    missing = {p: 0.0 for p in ordered}
+    for u in unserved:
+        missing[u.product_id] += u.kg
+    otherwise = {p: float(allocation.covered_otherwise_kg.get(p, 0.0)) for p in ordered}
+    distance = sum(r.distance_km for r in routes)
+    fixed = sum(scenario.vehicle[r.vehicle_id].fixed_cost for r in routes)
+    unserved_orders = sorted({o for u in unserved for o in u.order_ids})
+    return {
+        "scenario": scenario.settings.name,
+        "planning_date": scenario.settings.planning_date.isoformat(),
+        "status": "",
+        "currency": scenario.settings.currency,
+        "vehicles_used": len(routes),
+        "vehicles_available": len(scenario.vehicles),
+        "distance_km": round(distance, 3),
+        "cost_total": round(routes_cost, 2),
+        "cost_fixed": round(fixed, 2),
+        "cost_distance": round(routes_cost - fixed, 2),
+        "orders_total": len(scenario.orders),
+        "orders_unserved": len(unserved_orders),
+        "tasks_total": len(outcomes),
+        "tasks_unserved": sum(1 for t in outcomes if not t.served),
+        "kg_ordered": round(sum(ordered.values()), 3),
+        "kg_collected": round(sum(collected.values()), 3),
+        "kg_covered_otherwise": round(sum(otherwise.values()), 3),
+        "kg_unserved": round(sum(missing.values()), 3),
+        "by_product": {
+            p: {
+                "kg_ordered": round(ordered[p], 3),
+                "kg_collected": round(collected[p], 3),
+                "kg_covered_otherwise": round(otherwise[p], 3),
+                "kg_unserved": round(missing[p], 3),
+            }
+            for p in ordered
+        },
+        "allocation": {
+            "method": allocation.method,
+            "status": allocation.status,
+            **allocation.summary,
+        },
+        "routing": {
+            "engine": solution.engine,
+            "solver_status": solution.status.value,
+            "objective": int(solution.objective),
+            "time_limit_s": params.time_limit_s,
+            "solution_limit": params.solution_limit,
+            "seed": params.seed,
+        },
+        "timings_s": {k: round(v, 3) for k, v in timings.items()},
+        "wall_time_s": round(timings["wall_time_s"], 3),
+    }
+
+
+__all__ = ["ProgressCallback", "plan_day", "routing_params"]

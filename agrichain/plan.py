@@ -1,0 +1,343 @@
+"""The nightly plan: routes with their stops, task outcomes, unserved work, totals.
+
+A :class:`Plan` is plain immutable data. It converts itself to DataFrames and
+GeoDataFrames and writes the documented output files (see ``docs/outputs.md``)
+atomically with :meth:`Plan.write`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import io
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from agrichain.io.atomic import atomic_write_files
+
+#: Output file names written by :meth:`Plan.write`.
+ROUTES_CSV = "routes.csv"
+TASKS_CSV = "tasks.csv"
+UNSERVED_CSV = "unserved.csv"
+ROUTES_GEOJSON = "routes.geojson"
+SUMMARY_JSON = "summary.json"
+
+
+class PlanStatus(enum.StrEnum):
+    """Whether everything ordered is planned."""
+
+    COMPLETE = "complete"
+    """Every ordered kg is collected or otherwise covered."""
+    PARTIAL = "partial"
+    """Some orders or tasks are unserved; see :attr:`Plan.unserved`."""
+
+
+@dataclass(frozen=True)
+class Stop:
+    """One stop of a vehicle: its depot, a farm pickup, or a delivery to a logistics point."""
+
+    vehicle_id: str
+    trip: int
+    seq: int
+    stop_id: str
+    stop_kind: str
+    """"depot", "farm" or "logistics_point"."""
+    lat: float
+    lon: float
+    arrival: dt.datetime
+    departure: dt.datetime
+    load_kg: float
+    """Load on board after the stop."""
+    cum_km: float
+    """Distance driven from the start of the shift to this stop."""
+    task_ids: tuple[str, ...] = ()
+    """Tasks picked up (farm) or delivered (logistics point) here."""
+
+
+@dataclass(frozen=True)
+class Route:
+    """A vehicle's day: its stops from leaving the depot to coming back."""
+
+    vehicle_id: str
+    home_logistics_point_id: str
+    refrigerated: bool
+    stops: tuple[Stop, ...]
+    distance_km: float
+    cost: float
+    """Fixed cost plus distance cost."""
+
+    @property
+    def trips(self) -> int:
+        return max((s.trip for s in self.stops), default=0)
+
+    @property
+    def start(self) -> dt.datetime:
+        return self.stops[0].departure
+
+    @property
+    def end(self) -> dt.datetime:
+        return self.stops[-1].arrival
+
+    @property
+    def kg_collected(self) -> float:
+        return sum(
+            s.load_kg - (self.stops[i - 1].load_kg if i else 0.0)
+            for i, s in enumerate(self.stops)
+            if s.stop_kind == "farm"
+        )
+
+
+@dataclass(frozen=True)
+class TaskOutcome:
+    """A pickup task (farm, product, kg → logistics point) and what happened to it."""
+
+    task_id: str
+    farm_id: str
+    product_id: str
+    kg: float
+    logistics_point_id: str
+    vehicle_id: str | None
+    pickup_time: dt.datetime | None
+    delivery_time: dt.datetime | None
+    transit_min: float | None
+    max_transit_min: float
+    order_ids: tuple[str, ...] = ()
+
+    @property
+    def served(self) -> bool:
+        return self.vehicle_id is not None
+
+
+@dataclass(frozen=True)
+class Unserved:
+    """Work that could not be planned, and the reason."""
+
+    kind: str
+    """"order" (no supply or storage for it) or "task" (no vehicle could collect it)."""
+    item_id: str
+    product_id: str
+    logistics_point_id: str
+    kg: float
+    reason: str
+    order_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Everything agrichain decided for the planning day."""
+
+    scenario_name: str
+    planning_date: dt.date
+    status: PlanStatus
+    routes: tuple[Route, ...]
+    tasks: tuple[TaskOutcome, ...]
+    unserved: tuple[Unserved, ...]
+    summary: dict[str, Any]
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    """Extra tables from the allocation step (e.g. flows, inventory), by file stem."""
+
+    # ----- queries -----------------------------------------------------------
+    def is_complete(self) -> bool:
+        return self.status is PlanStatus.COMPLETE
+
+    def cost(self) -> float:
+        return float(sum(r.cost for r in self.routes))
+
+    def kg_collected(self) -> float:
+        return float(sum(t.kg for t in self.tasks if t.served))
+
+    def kg_unserved(self) -> float:
+        return float(sum(u.kg for u in self.unserved))
+
+    # ----- tables --------------------------------------------------------------
+    def stops_frame(self) -> pd.DataFrame:
+        """One row per stop (the content of ``routes.csv``)."""
+        rows = [
+            {
+                "vehicle_id": s.vehicle_id,
+                "trip": s.trip,
+                "seq": s.seq,
+                "stop_id": s.stop_id,
+                "stop_kind": s.stop_kind,
+                "lat": s.lat,
+                "lon": s.lon,
+                "arrival": s.arrival,
+                "departure": s.departure,
+                "load_kg": round(s.load_kg, 3),
+                "cum_km": round(s.cum_km, 3),
+                "task_ids": " ".join(s.task_ids),
+            }
+            for r in self.routes
+            for s in r.stops
+        ]
+        return pd.DataFrame(rows, columns=_STOP_COLUMNS)
+
+    def routes_frame(self) -> pd.DataFrame:
+        """One row per used vehicle: stops, trips, km, cost, kg, start and end."""
+        rows = [
+            {
+                "vehicle_id": r.vehicle_id,
+                "home_logistics_point_id": r.home_logistics_point_id,
+                "refrigerated": r.refrigerated,
+                "stops": len(r.stops) - 2,
+                "trips": r.trips,
+                "distance_km": round(r.distance_km, 3),
+                "cost": round(r.cost, 2),
+                "kg_collected": round(r.kg_collected, 3),
+                "start": r.start,
+                "end": r.end,
+            }
+            for r in self.routes
+        ]
+        return pd.DataFrame(rows, columns=_ROUTE_COLUMNS)
+
+    def tasks_frame(self) -> pd.DataFrame:
+        """One row per pickup task (the content of ``tasks.csv``)."""
+        rows = [
+            {
+                "task_id": t.task_id,
+                "farm_id": t.farm_id,
+                "product_id": t.product_id,
+                "kg": round(t.kg, 6),
+                "logistics_point_id": t.logistics_point_id,
+                "vehicle_id": t.vehicle_id,
+                "pickup_time": t.pickup_time,
+                "delivery_time": t.delivery_time,
+                "transit_min": None if t.transit_min is None else round(t.transit_min, 2),
+                "max_transit_min": t.max_transit_min,
+                "order_ids": " ".join(t.order_ids),
+            }
+            for t in self.tasks
+        ]
+        return pd.DataFrame(rows, columns=_TASK_COLUMNS)
+
+    def unserved_frame(self) -> pd.DataFrame:
+        """What could not be planned and why (the content of ``unserved.csv``)."""
+        rows = [
+            {
+                "kind": u.kind,
+                "id": u.item_id,
+                "product_id": u.product_id,
+                "logistics_point_id": u.logistics_point_id,
+                "kg": round(u.kg, 6),
+                "reason": u.reason,
+                "order_ids": " ".join(u.order_ids),
+            }
+            for u in self.unserved
+        ]
+        return pd.DataFrame(rows, columns=_UNSERVED_COLUMNS)
+
+    def stops_gdf(self) -> Any:
+        """Stops as a GeoDataFrame of points (EPSG:4326)."""
+        import geopandas as gpd
+
+        frame = self.stops_frame()
+        geometry = gpd.points_from_xy(frame["lon"], frame["lat"], crs="EPSG:4326")
+        return gpd.GeoDataFrame(frame, geometry=geometry)
+
+    def routes_gdf(self) -> Any:
+        """Routes as a GeoDataFrame of lines (EPSG:4326), one per vehicle."""
+        import geopandas as gpd
+        from shapely.geometry import LineString
+
+        frame = self.routes_frame()
+        lines = [LineString([(s.lon, s.lat) for s in r.stops]) for r in self.routes]
+        return gpd.GeoDataFrame(frame, geometry=lines, crs="EPSG:4326")
+
+    def geojson(self) -> str:
+        """Route lines and stops as one GeoJSON FeatureCollection (``feature``: route|stop)."""
+        features: list[Any] = []
+        for kind, gdf in (("route", self.routes_gdf()), ("stop", self.stops_gdf())):
+            for col in gdf.columns:
+                if col != "geometry":
+                    gdf[col] = gdf[col].astype(object).map(_jsonable)
+            gdf.insert(0, "feature", kind)
+            features += json.loads(gdf.to_json(drop_id=True, to_wgs84=False))["features"]
+        return json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False)
+
+    # ----- output ----------------------------------------------------------------
+    def files(self) -> dict[str, bytes]:
+        """The output files as bytes, by name."""
+        out = {
+            ROUTES_CSV: _csv(self.stops_frame()),
+            TASKS_CSV: _csv(self.tasks_frame()),
+            UNSERVED_CSV: _csv(self.unserved_frame()),
+            ROUTES_GEOJSON: self.geojson().encode("utf-8"),
+            SUMMARY_JSON: (
+                json.dumps(self.summary, indent=2, default=_jsonable, ensure_ascii=False) + "\n"
+            ).encode("utf-8"),
+        }
+        for name, frame in self.tables.items():
+            out[f"{name}.csv"] = _csv(frame)
+        return out
+
+    def write(self, out_dir: str | os.PathLike[str]) -> list[Path]:
+        """Write every output file into ``out_dir``, each atomically."""
+        return atomic_write_files(out_dir, self.files())
+
+
+_STOP_COLUMNS = [
+    "vehicle_id",
+    "trip",
+    "seq",
+    "stop_id",
+    "stop_kind",
+    "lat",
+    "lon",
+    "arrival",
+    "departure",
+    "load_kg",
+    "cum_km",
+    "task_ids",
+]
+_ROUTE_COLUMNS = [
+    "vehicle_id",
+    "home_logistics_point_id",
+    "refrigerated",
+    "stops",
+    "trips",
+    "distance_km",
+    "cost",
+    "kg_collected",
+    "start",
+    "end",
+]
+_TASK_COLUMNS = [
+    "task_id",
+    "farm_id",
+    "product_id",
+    "kg",
+    "logistics_point_id",
+    "vehicle_id",
+    "pickup_time",
+    "delivery_time",
+    "transit_min",
+    "max_transit_min",
+    "order_ids",
+]
+_UNSERVED_COLUMNS = ["kind", "id", "product_id", "logistics_point_id", "kg", "reason", "order_ids"]
+
+
+def _jsonable(value: Any) -> Any:
+    if value is None or value is pd.NaT:
+        return None
+    if isinstance(value, dt.datetime | pd.Timestamp):
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, enum.Enum):
+        return value.value
+    if hasattr(value, "item"):
+        return value.item()
+    return value
+
+
+def _csv(frame: pd.DataFrame) -> bytes:
+    buf = io.StringIO()
+    frame.to_csv(buf, index=False, lineterminator="\n", date_format="%Y-%m-%d %H:%M:%S")
+    return buf.getvalue().encode("utf-8")

@@ -1,0 +1,164 @@
+"""Independent re-verification of a written plan.
+
+Reads the plan's CSV files and the scenario's own CSV files with pandas and the
+standard library only (no agrichain code), recomputes travel times with its own
+haversine, and returns every violated rule as text.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import tomllib
+from pathlib import Path
+
+import pandas as pd
+
+TOL_KG = 1e-3
+TOL_S = 1.0
+
+
+def _read(folder: Path, name: str) -> pd.DataFrame:
+    path = folder / name
+    if not path.exists():
+        return pd.DataFrame()
+    return pd.read_csv(path, dtype=str, keep_default_na=False)
+
+
+def _clock(day: dt.date, hhmm: str) -> dt.datetime:
+    h, m = (int(x) for x in hhmm.split(":"))
+    return dt.datetime.combine(day, dt.time(h, m))
+
+
+def _ts(text: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(text)
+
+
+def _truthy(text: str) -> bool:
+    return text.strip().lower() in {"true", "1", "yes", "y", "t"}
+
+
+def _km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * 6371.0088 * math.asin(math.sqrt(min(1.0, a)))
+
+
+def verify_plan(scenario_dir: Path, plan_dir: Path) -> list[str]:
+    """Every rule the written plan breaks (empty list: the plan is valid)."""
+    errors: list[str] = []
+    settings = tomllib.loads((scenario_dir / "scenario.toml").read_text())
+    day = dt.date.fromisoformat(str(settings["planning_date"]))
+    travel = settings.get("travel", {})
+    speed = float(travel.get("speed_kmh", 40.0))
+    circuity = float(travel.get("circuity", 1.3))
+
+    farms = _read(scenario_dir, "farms.csv").set_index("farm_id")
+    lps = _read(scenario_dir, "logistics_points.csv").set_index("logistics_point_id")
+    products = _read(scenario_dir, "products.csv").set_index("product_id")
+    vehicles = _read(scenario_dir, "vehicles.csv").set_index("vehicle_id")
+    stops = _read(plan_dir, "routes.csv")
+    tasks = _read(plan_dir, "tasks.csv")
+
+    served = tasks[tasks["vehicle_id"] != ""] if len(tasks) else tasks
+    for _, t in served.iterrows():
+        tid = t["task_id"]
+        farm = farms.loc[t["farm_id"]]
+        lp = lps.loc[t["logistics_point_id"]]
+        prod = products.loc[t["product_id"]]
+        veh = vehicles.loc[t["vehicle_id"]]
+        pick, drop = _ts(t["pickup_time"]), _ts(t["delivery_time"])
+        if not _clock(day, farm["pickup_open"]) <= pick <= _clock(day, farm["pickup_close"]):
+            errors.append(f"{tid}: pickup {pick} outside farm window")
+        if not _clock(day, lp["open"]) <= drop <= _clock(day, lp["cutoff"]):
+            errors.append(f"{tid}: delivery {drop} after cut-off or before opening")
+        transit = (drop - pick).total_seconds() / 60
+        if transit > float(prod["max_transit_min"]) + TOL_S / 60:
+            errors.append(f"{tid}: transit {transit:.1f} min > max {prod['max_transit_min']}")
+        if abs(transit - float(t["transit_min"])) > 0.05:
+            errors.append(f"{tid}: transit_min column disagrees with its times")
+        needs_cold = _truthy(prod.get("needs_cold_chain", "false") or "false")
+        if needs_cold and not _truthy(veh.get("refrigerated", "false") or "false"):
+            errors.append(f"{tid}: cold-chain product on non-refrigerated {t['vehicle_id']}")
+
+    for vid, route in stops.groupby("vehicle_id", sort=False) if len(stops) else []:
+        veh = vehicles.loc[vid]
+        route = route.sort_values("seq", key=lambda s: s.astype(int))
+        cap = float(veh["capacity_kg"])
+        home = veh["home_logistics_point_id"]
+        first, last = route.iloc[0], route.iloc[-1]
+        if first["stop_id"] != home or last["stop_id"] != home:
+            errors.append(f"{vid}: does not start and end at home {home}")
+        if _ts(first["departure"]) < _clock(day, veh["shift_start"]):
+            errors.append(f"{vid}: leaves before shift start")
+        if _ts(last["arrival"]) > _clock(day, veh["shift_end"]) + dt.timedelta(seconds=TOL_S):
+            errors.append(f"{vid}: returns after shift end")
+        load = 0.0
+        picked = 0  # each task's load is rounded to 0.1 kg inside the solver
+        on_board: dict[str, float] = {}
+        prev = None
+        for _, s in route.iterrows():
+            kind = s["stop_kind"]
+            ids = [x for x in s["task_ids"].split(" ") if x]
+            if kind == "farm":
+                for tid in ids:
+                    row = tasks[tasks["task_id"] == tid].iloc[0]
+                    if row["vehicle_id"] != vid or row["farm_id"] != s["stop_id"]:
+                        errors.append(f"{vid}: task {tid} picked at the wrong place/vehicle")
+                    on_board[tid] = float(row["kg"])
+                    picked += 1
+                    load += float(row["kg"])
+                    loading = float(farms.loc[s["stop_id"]]["loading_min"] or 10)
+                    if _ts(s["departure"]) < _ts(row["pickup_time"]) + dt.timedelta(
+                        minutes=loading
+                    ) - dt.timedelta(seconds=TOL_S):
+                        errors.append(f"{vid}: leaves {s['stop_id']} before loading {tid}")
+            elif kind == "logistics_point":
+                for tid in ids:
+                    if tid not in on_board:
+                        errors.append(f"{vid}: delivers {tid} before picking it up")
+                        continue
+                    load -= on_board.pop(tid)
+            tol = TOL_KG + 0.05 * picked
+            if abs(load - float(s["load_kg"])) > tol:
+                errors.append(f"{vid} seq {s['seq']}: load {s['load_kg']} != recomputed {load:.3f}")
+            if load > cap + tol or load < -tol:
+                errors.append(f"{vid} seq {s['seq']}: load {load:.1f} outside [0, {cap}]")
+            if prev is not None:
+                km = _km(float(prev["lat"]), float(prev["lon"]), float(s["lat"]), float(s["lon"]))
+                need = km * circuity / speed * 60
+                gap = (_ts(s["arrival"]) - _ts(prev["departure"])).total_seconds() / 60
+                if gap < need - TOL_S / 60 - 1e-6 * need:
+                    errors.append(f"{vid} seq {s['seq']}: {gap:.2f} min to drive {need:.2f} min")
+            prev = s
+        if on_board:
+            errors.append(f"{vid}: ends with undelivered tasks {sorted(on_board)}")
+    return errors
+
+
+def conservation(scenario_dir: Path, plan_dir: Path) -> dict[str, tuple[float, float]]:
+    """Per product: (ordered kg, collected + covered otherwise + unserved kg)."""
+    products = _read(scenario_dir, "products.csv").set_index("product_id")
+    orders = _read(scenario_dir, "orders.csv")
+    tasks = _read(plan_dir, "tasks.csv")
+    unserved = _read(plan_dir, "unserved.csv")
+    summary = json.loads((plan_dir / "summary.json").read_text())
+    out = {}
+    for pid, prod in products.iterrows():
+        box = float(prod["box_weight_kg"])
+        ordered = (
+            sum(int(q) * box for q in orders.loc[orders["product_id"] == pid, "quantity_boxes"])
+            if len(orders)
+            else 0.0
+        )
+        got = 0.0
+        if len(tasks):
+            sel = tasks[(tasks["product_id"] == pid) & (tasks["vehicle_id"] != "")]
+            got += sum(float(k) for k in sel["kg"])
+        if len(unserved):
+            got += sum(float(k) for k in unserved.loc[unserved["product_id"] == pid, "kg"])
+        got += float(summary["by_product"][pid]["kg_covered_otherwise"])
+        out[str(pid)] = (ordered, got)
+    return out
