@@ -206,6 +206,58 @@ def validate(
         )
 
 
+@app.command()
+def generate(
+    out_dir: Annotated[Path, typer.Argument(help="Folder to write the scenario into.")],
+    preset: Annotated[
+        str | None, typer.Option(help="Start from a preset: small, county, ...")
+    ] = None,
+    farms: Annotated[int | None, typer.Option(min=1, help="Number of farms.")] = None,
+    logistics_points: Annotated[
+        int | None, typer.Option(min=1, help="Number of logistics points.")
+    ] = None,
+    products: Annotated[int | None, typer.Option(min=1, help="Number of products.")] = None,
+    sessions: Annotated[int | None, typer.Option(min=1, help="Number of live sessions.")] = None,
+    orders: Annotated[int | None, typer.Option(min=1, help="Approximate number of orders.")] = None,
+    vehicles: Annotated[int | None, typer.Option(min=1, help="Number of vehicles.")] = None,
+    refrigerated_share: Annotated[
+        float | None, typer.Option(min=0.0, max=1.0, help="Share of refrigerated vehicles.")
+    ] = None,
+    horizon_days: Annotated[int | None, typer.Option(min=1, help="Planning horizon.")] = None,
+    county: Annotated[
+        str | None, typer.Option(help="County seat to centre on (xianju, lanxi, anji, ...).")
+    ] = None,
+    radius_km: Annotated[float | None, typer.Option(help="Radius of the county.")] = None,
+    seed: Annotated[
+        int | None, typer.Option(help="Random seed (same seed, same scenario).")
+    ] = None,
+    name: Annotated[str | None, typer.Option(help="Scenario name.")] = None,
+) -> None:
+    """Generate a plausible county scenario (seeded, reproducible) as a scenario folder."""
+    from agrichain.generate import generate_to_folder
+
+    folder = _run(
+        lambda: generate_to_folder(
+            out_dir,
+            preset=preset,
+            farms=farms,
+            logistics_points=logistics_points,
+            products=products,
+            sessions=sessions,
+            orders=orders,
+            vehicles=vehicles,
+            refrigerated_share=refrigerated_share,
+            horizon_days=horizon_days,
+            county=county,
+            radius_km=radius_km,
+            seed=seed,
+            name=name,
+        )
+    )
+    if _interactive():
+        Console(highlight=False).print(f"scenario written to {folder}", markup=False)
+
+
 def main() -> None:
     """Console-script entry point."""
     app()

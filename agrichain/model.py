@@ -181,6 +181,8 @@ class RoutingSettings(_Record):
     engine: str = "auto"
     drop_penalty_per_kg: NonNegative = 50.0
     """Objective cost (currency) of leaving one kg uncollected."""
+    drop_penalty_per_task: NonNegative = 1000.0
+    """Objective cost (currency) of leaving a pickup task uncollected, whatever its kg."""
 
 
 class InventorySettings(_Record):

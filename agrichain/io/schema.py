@@ -249,6 +249,7 @@ _SETTING_MEANING = {
     "routing.seed": "random seed",
     "routing.engine": "routing engine: auto, ortools, portfolio",
     "routing.drop_penalty_per_kg": "objective cost of leaving 1 kg uncollected",
+    "routing.drop_penalty_per_task": "objective cost of leaving a pickup task uncollected",
     "inventory.solver": "MILP solver: highs or cbc",
     "inventory.time_limit_s": "wall-clock limit of the inventory MILP",
     "inventory.mip_gap": "relative MIP gap at which to stop",

@@ -151,7 +151,10 @@ def build_collection_model(
         product = scenario.product[t.product_id]
         load = max(1, round(t.kg * LOAD_UNITS_PER_KG))
         ok = refrigerated if product.needs_cold_chain else None
-        pen = round(settings.drop_penalty_per_kg * t.kg * COST_UNITS_PER_CURRENCY) + 1
+        pen = round(
+            (settings.drop_penalty_per_task + settings.drop_penalty_per_kg * t.kg)
+            * COST_UNITS_PER_CURRENCY
+        )
         pickup_node.append(
             add(
                 loc_of_farm[t.farm_id],

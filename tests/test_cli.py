@@ -1,0 +1,75 @@
+"""The command line: exit codes, quiet output off a terminal, generate."""
+
+from __future__ import annotations
+
+import filecmp
+from pathlib import Path
+
+import pytest
+from conftest import tiny_scenario
+from typer.testing import CliRunner
+
+from agrichain import cli
+from agrichain.cli import EXIT_INPUT, EXIT_INTERNAL, EXIT_OK, app
+from agrichain.io import load_scenario, save_scenario
+
+runner = CliRunner()
+
+
+def test_plan_success_is_silent_off_a_terminal(tmp_path: Path) -> None:
+    folder = save_scenario(tiny_scenario(), tmp_path / "sc")
+    result = runner.invoke(
+        app, ["plan", str(folder), "--out", str(tmp_path / "p"), "--solution-limit", "20"]
+    )
+    assert result.exit_code == EXIT_OK
+    assert result.output == ""
+    assert (tmp_path / "p" / "summary.json").exists()
+
+
+def test_internal_error_is_one_line_and_exit_1(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = save_scenario(tiny_scenario(), tmp_path / "sc")
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("solver exploded")
+
+    monkeypatch.setattr("agrichain.pipeline.plan_day", broken)
+    result = runner.invoke(app, ["plan", str(folder), "--out", str(tmp_path / "p")])
+    assert result.exit_code == EXIT_INTERNAL
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert lines == ["agrichain: error: internal error: RuntimeError: solver exploded"]
+    assert not (tmp_path / "p").exists()
+
+
+def test_unknown_engine_is_an_input_error(tmp_path: Path) -> None:
+    folder = save_scenario(tiny_scenario(), tmp_path / "sc")
+    result = runner.invoke(
+        app, ["plan", str(folder), "--out", str(tmp_path / "p"), "--engine", "magic"]
+    )
+    assert result.exit_code == EXIT_INPUT
+    assert "unknown routing engine" in result.output
+
+
+def test_validate_lists_every_issue(tmp_path: Path) -> None:
+    folder = save_scenario(tiny_scenario(), tmp_path / "sc")
+    text = (folder / "farms.csv").read_text().replace("28.9,", "99,").replace("28.8,", "-99,")
+    (folder / "farms.csv").write_text(text)
+    result = runner.invoke(app, ["validate", str(folder)])
+    assert result.exit_code == EXIT_INPUT
+    assert result.output.count("farms.csv, row") == 2
+
+
+def test_generate_is_reproducible(tmp_path: Path) -> None:
+    args = ["--farms", "20", "--orders", "200", "--logistics-points", "2", "--seed", "5"]
+    assert runner.invoke(app, ["generate", str(tmp_path / "a"), *args]).exit_code == EXIT_OK
+    assert runner.invoke(app, ["generate", str(tmp_path / "b"), *args]).exit_code == EXIT_OK
+    cmp = filecmp.dircmp(tmp_path / "a", tmp_path / "b")
+    assert not cmp.diff_files and not cmp.left_only and not cmp.right_only
+    scenario = load_scenario(tmp_path / "a")
+    assert len(scenario.farms) == 20
+
+
+def test_exit_codes_are_distinct() -> None:
+    codes = {cli.EXIT_OK, cli.EXIT_INTERNAL, cli.EXIT_INPUT, cli.EXIT_PARTIAL}
+    assert len(codes) == 4
