@@ -258,6 +258,62 @@ def generate(
         Console(highlight=False).print(f"scenario written to {folder}", markup=False)
 
 
+bench_app = typer.Typer(
+    help="Benchmarks: print a table of measured figures (never part of the tests).",
+    no_args_is_help=True,
+)
+app.add_typer(bench_app, name="bench")
+
+
+class BenchSet(enum.StrEnum):
+    solomon = "solomon"
+    x = "x"
+    all = "all"
+
+
+@bench_app.command("routing")
+def bench_routing(
+    set_name: Annotated[BenchSet, typer.Option("--set", help="Benchmark set.")] = BenchSet.all,
+    time_limit: Annotated[
+        float, typer.Option("--time-limit", min=0.1, help="Seconds per instance.")
+    ] = 10.0,
+    instances: Annotated[
+        list[str] | None,
+        typer.Option("--instances", help="Instance names from ../shared/benchmarks or paths."),
+    ] = None,
+    compare: Annotated[
+        str | None, typer.Option("--compare", help="Also run 'pyvrp' at equal time.")
+    ] = None,
+    csv: Annotated[Path | None, typer.Option("--csv", help="Write one row per instance.")] = None,
+    seed: Annotated[int, typer.Option("--seed")] = 0,
+    engine: Annotated[str, typer.Option("--engine", help="Routing engine.")] = "auto",
+) -> None:
+    """Solve Solomon / CVRPLIB X instances; cost, gap to best known, vehicles, wall time."""
+    from agrichain.bench.routing import format_routing_table, run_routing_bench
+
+    console = Console(highlight=False)
+
+    def progress(done: int, total: int, row: dict[str, Any]) -> None:
+        if _interactive():
+            _err_console().print(
+                f"[{done}/{total}] {row['instance']}: cost {row['cost']}", markup=False
+            )
+
+    frame = _run(
+        lambda: run_routing_bench(
+            set_name.value,
+            time_limit,
+            instances or None,
+            compare,
+            csv,
+            seed,
+            progress,
+            engine=engine,
+        )
+    )
+    console.print(format_routing_table(frame), markup=False)
+
+
 def main() -> None:
     """Console-script entry point."""
     app()

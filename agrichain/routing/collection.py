@@ -266,6 +266,9 @@ def routes_from_solution(model: CollectionModel, solution: RoutingSolution) -> l
         stops: list[Stop] = []
         trip = 1
         prev_kind = "depot"
+        # Leave the depot as late as the first stop allows: no waiting at the first farm.
+        v0, v1 = vr.visits[0], vr.visits[1]
+        leave = max(v0.start, v1.start - prob.node_duration(v0.node, v1.node))
         for seq, group in enumerate(groups):
             first, last = group[0], group[-1]
             is_end = seq == len(groups) - 1
@@ -276,11 +279,13 @@ def routes_from_solution(model: CollectionModel, solution: RoutingSolution) -> l
             place_id = model.location_ids[loc]
             lat, lon = _coords(sc, place_id)
             if seq == 0:  # leaving the depot
-                arrival = departure = last.start
+                arrival = departure = leave
             elif is_end:  # back at the depot
                 arrival = departure = first.arrival
             else:
                 arrival = first.arrival
+                if seq == 1:
+                    arrival = leave + prob.node_duration(v0.node, first.node)
                 departure = last.start + int(prob.node_service[last.node])
             stops.append(
                 Stop(

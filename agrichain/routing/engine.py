@@ -1,0 +1,55 @@
+"""Engine dispatch: :func:`solve` runs the engine named in :class:`SolveParams`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from agrichain.routing.problem import RoutingProblem, RoutingSolution, SolveParams
+
+Engine = Callable[[RoutingProblem, SolveParams], RoutingSolution]
+
+#: Parameters used when :func:`solve` is given none.
+DEFAULT_PARAMS = SolveParams()
+
+
+def _ortools(problem: RoutingProblem, params: SolveParams) -> RoutingSolution:
+    # Imported on first use so that importing agrichain.routing stays cheap.
+    from agrichain.routing.ortools_engine import solve_ortools
+
+    return solve_ortools(problem, params)
+
+
+def _pyvrp(problem: RoutingProblem, params: SolveParams) -> RoutingSolution:
+    from agrichain.routing.pyvrp_engine import solve_pyvrp
+
+    return solve_pyvrp(problem, params)
+
+
+def _portfolio(problem: RoutingProblem, params: SolveParams) -> RoutingSolution:
+    from agrichain.routing.portfolio import solve_portfolio
+
+    return solve_portfolio(problem, params)
+
+
+#: Engine name -> callable. "auto" is the best engine available.
+ENGINES: dict[str, Engine] = {
+    "auto": _ortools,
+    "ortools": _ortools,
+    "pyvrp": _pyvrp,
+    "portfolio": _portfolio,
+}
+
+
+def register_engine(name: str, engine: Engine) -> None:
+    """Make ``engine`` selectable as ``SolveParams(engine=name)`` (replaces an existing name)."""
+    ENGINES[name] = engine
+
+
+def solve(problem: RoutingProblem, params: SolveParams = DEFAULT_PARAMS) -> RoutingSolution:
+    """Solve ``problem`` with engine ``params.engine``; ValueError for an unknown name."""
+    try:
+        engine = ENGINES[params.engine]
+    except KeyError:
+        known = ", ".join(sorted(ENGINES))
+        raise ValueError(f"unknown routing engine {params.engine!r} (known: {known})") from None
+    return engine(problem, params)
