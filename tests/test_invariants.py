@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from plan_checks import conservation, verify_plan
+from agrichain.verify import conservation, verify_plan
 
 from agrichain.allocation import NearestFarmAllocator
 from agrichain.generate import GeneratorConfig, generate_scenario

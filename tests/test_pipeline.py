@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from conftest import DAY, INSTANCES, tiny_scenario
-from plan_checks import conservation, verify_plan
+from agrichain.verify import conservation, verify_plan
 from typer.testing import CliRunner
 
 from agrichain.cli import EXIT_OK, EXIT_PARTIAL, app

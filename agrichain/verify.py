@@ -1,4 +1,4 @@
-"""Independent re-verification of a written plan.
+"""Independent re-verification of a written plan (used by tests and benchmarks).
 
 Reads the plan's CSV files and the scenario's own CSV files with pandas and the
 standard library only (no agrichain code), recomputes travel times with its own
@@ -24,6 +24,13 @@ def _read(folder: Path, name: str) -> pd.DataFrame:
     if not path.exists():
         return pd.DataFrame()
     return pd.read_csv(path, dtype=str, keep_default_na=False)
+
+
+def _rows(folder: Path, name: str, key: str) -> dict[str, dict[str, str]]:
+    return {
+        str(r[key]): {str(k): str(v) for k, v in r.items()}
+        for r in _read(folder, name).to_dict("records")
+    }
 
 
 def _clock(day: dt.date, hhmm: str) -> dt.datetime:
@@ -55,20 +62,20 @@ def verify_plan(scenario_dir: Path, plan_dir: Path) -> list[str]:
     speed = float(travel.get("speed_kmh", 40.0))
     circuity = float(travel.get("circuity", 1.3))
 
-    farms = _read(scenario_dir, "farms.csv").set_index("farm_id")
-    lps = _read(scenario_dir, "logistics_points.csv").set_index("logistics_point_id")
-    products = _read(scenario_dir, "products.csv").set_index("product_id")
-    vehicles = _read(scenario_dir, "vehicles.csv").set_index("vehicle_id")
+    farms = _rows(scenario_dir, "farms.csv", "farm_id")
+    lps = _rows(scenario_dir, "logistics_points.csv", "logistics_point_id")
+    products = _rows(scenario_dir, "products.csv", "product_id")
+    vehicles = _rows(scenario_dir, "vehicles.csv", "vehicle_id")
     stops = _read(plan_dir, "routes.csv")
     tasks = _read(plan_dir, "tasks.csv")
 
     served = tasks[tasks["vehicle_id"] != ""] if len(tasks) else tasks
     for _, t in served.iterrows():
         tid = t["task_id"]
-        farm = farms.loc[t["farm_id"]]
-        lp = lps.loc[t["logistics_point_id"]]
-        prod = products.loc[t["product_id"]]
-        veh = vehicles.loc[t["vehicle_id"]]
+        farm = farms[t["farm_id"]]
+        lp = lps[t["logistics_point_id"]]
+        prod = products[t["product_id"]]
+        veh = vehicles[t["vehicle_id"]]
         pick, drop = _ts(t["pickup_time"]), _ts(t["delivery_time"])
         if not _clock(day, farm["pickup_open"]) <= pick <= _clock(day, farm["pickup_close"]):
             errors.append(f"{tid}: pickup {pick} outside farm window")
@@ -84,7 +91,7 @@ def verify_plan(scenario_dir: Path, plan_dir: Path) -> list[str]:
             errors.append(f"{tid}: cold-chain product on non-refrigerated {t['vehicle_id']}")
 
     for vid, route in stops.groupby("vehicle_id", sort=False) if len(stops) else []:
-        veh = vehicles.loc[vid]
+        veh = vehicles[str(vid)]
         route = route.sort_values("seq", key=lambda s: s.astype(int))
         cap = float(veh["capacity_kg"])
         home = veh["home_logistics_point_id"]
@@ -110,7 +117,7 @@ def verify_plan(scenario_dir: Path, plan_dir: Path) -> list[str]:
                     on_board[tid] = float(row["kg"])
                     picked += 1
                     load += float(row["kg"])
-                    loading = float(farms.loc[s["stop_id"]]["loading_min"] or 10)
+                    loading = float(farms[s["stop_id"]]["loading_min"] or 10)
                     if _ts(s["departure"]) < _ts(row["pickup_time"]) + dt.timedelta(
                         minutes=loading
                     ) - dt.timedelta(seconds=TOL_S):
