@@ -1,0 +1,594 @@
+"""The Streamlit planner: app.py driven by AppTest, and its helpers in agrichain.app_support."""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import json
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+from conftest import DAY, REPO, tiny_scenario
+from shapely.geometry import Point, shape
+from streamlit.testing.v1 import AppTest
+
+from agrichain import app_support as sup
+from agrichain.errors import ScenarioError
+from agrichain.io import load_scenario, save_scenario
+from agrichain.model import Farm, RoutingSettings, Scenario, Settings
+from agrichain.pipeline import plan_day
+from agrichain.plan import Plan
+
+APP = REPO / "app.py"
+LIMITS = {"time_limit_s": 10.0, "solution_limit": 10, "seed": 0}
+ROUTE_COLUMNS = ["vehicle_id", "stops", "trips", "distance_km", "cost", "kg_collected"]
+ORDERS_HEADER = "order_id,session_id,product_id,quantity_boxes,logistics_point_id,ship_by\n"
+
+
+def tiny_instance() -> Scenario:
+    """The tiny scenario with routing limits in its settings, so the app plans it quickly."""
+    routing = RoutingSettings(time_limit_s=LIMITS["time_limit_s"], solution_limit=10, seed=0)
+    return tiny_scenario(settings=Settings(name="tiny", planning_date=DAY, routing=routing))
+
+
+@pytest.fixture(scope="module")
+def tiny_plan() -> Plan:
+    return plan_day(tiny_instance(), **LIMITS)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def instances(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A bundled-instances folder holding only 'tiny', selected through the environment."""
+    folder = tmp_path / "instances"
+    save_scenario(tiny_instance(), folder / "tiny")
+    monkeypatch.setenv(sup.INSTANCES_ENV, str(folder))
+    monkeypatch.setenv(sup.DEFAULT_INSTANCE_ENV, "tiny")
+    monkeypatch.delenv(sup.MAP_STYLE_ENV, raising=False)
+    return folder
+
+
+@pytest.fixture
+def app(instances: Path) -> Iterator[AppTest]:
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    yield at
+    job = at.session_state.get("job")
+    if job is not None:
+        job.cancel()
+
+
+def metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def frame_with(at: AppTest, columns: list[str]) -> pd.DataFrame:
+    """The first table on the page that has all of ``columns``."""
+    for element in at.dataframe:
+        frame = element.value
+        if set(columns) <= set(frame.columns):
+            return frame
+    raise AssertionError(f"no table with columns {columns}")
+
+
+def editor(at: AppTest, table: str) -> Any:
+    found = [d for d in at.data_editor if d.key and d.key.startswith(f"edit_{table}_")]
+    assert len(found) == 1, [d.key for d in at.data_editor]
+    return found[0]
+
+
+def press_plan(at: AppTest) -> None:
+    at.button(key="plan_button").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def expected_metrics(plan: Plan) -> dict[str, str]:
+    s = plan.summary
+    return {
+        "Vehicles used": f"{s['vehicles_used']} / {s['vehicles_available']}",
+        "Distance (km)": f"{s['distance_km']:,.1f}",
+        "Cost (CNY)": f"{s['cost_total']:,.2f}",
+        "Collected (kg)": f"{s['kg_collected']:,.1f}",
+        "Unserved (kg)": f"{s['kg_unserved']:,.1f}",
+        "Orders unserved": f"{s['orders_unserved']} / {s['orders_total']}",
+    }
+
+
+# ----- the app ----------------------------------------------------------------------
+
+
+def test_app_opens_on_the_default_instance_without_a_plan(app: AppTest) -> None:
+    assert "tiny" in " ".join(c.value for c in app.caption)
+    assert len(editor(app, "orders").value) == 5
+    assert len(editor(app, "vehicles").value) == 2
+    assert not app.metric
+    assert any("No plan yet" in i.value for i in app.info)
+
+
+def test_plan_in_the_app_matches_the_library(app: AppTest, tiny_plan: Plan) -> None:
+    press_plan(app)
+    assert metrics(app) == expected_metrics(tiny_plan)
+    shown = frame_with(app, ROUTE_COLUMNS)[ROUTE_COLUMNS].reset_index(drop=True)
+    want = tiny_plan.routes_frame()[ROUTE_COLUMNS].reset_index(drop=True)
+    pd.testing.assert_frame_equal(shown, want, check_dtype=False)
+    assert any("Everything ordered is planned" in s.value for s in app.success)
+    labels = [t.label for t in app.tabs]
+    assert not any(label.startswith("Inventory") for label in labels)
+    assert "Spoilage (kg)" not in metrics(app)
+    downloads = {b.label for b in app.get("download_button")}  # type: ignore[attr-defined]
+    assert "Download the plan (zip)" in downloads
+    assert f"Route sheet {tiny_plan.routes[0].vehicle_id} (CSV)" in downloads
+    sheet = frame_with(app, ["place_name", "action", "product_id", "kg"])
+    assert set(sheet["action"]) >= {"start", "load", "unload", "end"}
+
+
+def test_rerendering_and_replanning_the_same_input_do_not_solve_again(app: AppTest) -> None:
+    press_plan(app)
+    started = sup.PlanJob.started
+    key = app.session_state["plan_key"]
+    app.run()
+    press_plan(app)
+    assert sup.PlanJob.started == started
+    assert app.session_state["plan_key"] == key
+    assert any("without solving again" in i.value for i in app.info)
+    app.number_input(key="opt_drop_penalty").set_value(80.0).run()
+    assert any("before the latest changes" in w.value for w in app.warning)
+    press_plan(app)
+    assert sup.PlanJob.started == started + 1
+    assert app.session_state["plan_key"] != key
+    assert len(app.session_state["plans"]) == 2
+
+
+def test_a_bad_orders_upload_lists_its_issues_and_keeps_the_data(
+    app: AppTest, tiny_plan: Plan
+) -> None:
+    press_plan(app)
+    before = app.session_state["scenario"]
+    bad = (
+        ORDERS_HEADER
+        + "N1,S1,peach,-3,,2026-06-15 17:00\n"
+        + "\n"
+        + "N2,S1,mango,4,,2026-06-15 17:00\n"
+    ).encode()
+    app.file_uploader(key="upload_table").set_value(("night_orders.csv", bad, "text/csv")).run()
+    assert not app.exception
+    assert any("night_orders.csv was not loaded" in e.value for e in app.error)
+    issues = frame_with(app, ["file", "row", "column", "problem"])
+    rows = set(zip(issues["file"], issues["row"], issues["column"], strict=True))
+    assert ("night_orders.csv", "2", "quantity_boxes") in rows
+    problems = " ".join(issues["problem"])
+    assert "greater than 0" in problems
+    # the previous data and plan survive
+    assert app.session_state["scenario"] is before
+    assert len(editor(app, "orders").value) == 5
+    assert metrics(app) == expected_metrics(tiny_plan)
+
+
+def test_an_orders_upload_with_unknown_ids_names_the_lines(app: AppTest) -> None:
+    bad = ORDERS_HEADER + "N1,S1,peach,3,,2026-06-15 17:00\n\nN2,S1,mango,4,,2026-06-15 17:00\n"
+    app.file_uploader(key="upload_table").set_value(("orders.csv", bad.encode(), "text/csv")).run()
+    issues = frame_with(app, ["file", "row", "column", "problem"])
+    assert list(issues.itertuples(index=False, name=None)) == [
+        ("orders.csv", "4", "product_id", "unknown product 'mango'")
+    ]
+    assert len(app.session_state["scenario"].orders) == 5
+
+
+def test_a_good_orders_upload_replaces_the_orders(app: AppTest) -> None:
+    press_plan(app)
+    good = ORDERS_HEADER + "N1,S1,peach,3,,2026-06-15 17:00\nN2,S1,bayberry,4,,2026-06-15 16:00\n"
+    app.file_uploader(key="upload_table").set_value(("orders.csv", good.encode(), "text/csv")).run()
+    assert not app.error
+    assert [o.order_id for o in app.session_state["scenario"].orders] == ["N1", "N2"]
+    assert len(editor(app, "orders").value) == 2
+    assert any("before the latest changes" in w.value for w in app.warning)
+
+
+def test_a_bad_zip_keeps_the_scenario_and_a_good_zip_loads(app: AppTest, tmp_path: Path) -> None:
+    before = app.session_state["scenario"]
+    app.file_uploader(key="upload_zip").set_value(("night.zip", b"not a zip", "application/zip"))
+    app.run()
+    issues = frame_with(app, ["file", "row", "column", "problem"])
+    assert list(issues["problem"]) == ["not a zip archive"]
+    assert app.session_state["scenario"] is before
+
+    other = tiny_instance().with_settings(Settings(name="uploaded", planning_date=DAY))
+    folder = save_scenario(other, tmp_path / "up" / "uploaded")
+    app.file_uploader(key="upload_zip").set_value(
+        ("good.zip", zip_folder(folder), "application/zip")
+    )
+    app.run()
+    assert not app.error
+    assert app.session_state["scenario"].settings.name == "uploaded"
+
+
+def test_an_invalid_edit_lists_issues_and_planning_keeps_the_last_valid_data(app: AppTest) -> None:
+    orders = editor(app, "orders")
+    app.session_state[orders.key] = {
+        "edited_rows": {0: {"quantity_boxes": 7}, 2: {"logistics_point_id": "NOWHERE"}},
+        "added_rows": [],
+        "deleted_rows": [],
+    }
+    app.run()
+    assert not app.exception
+    issues = frame_with(app, ["file", "row", "column", "problem"])
+    assert list(issues.itertuples(index=False, name=None)) == [
+        ("orders", "2", "logistics_point_id", "unknown logistics point 'NOWHERE'")
+    ]
+    assert app.session_state["scenario"].orders[0].quantity_boxes == 10
+    assert app.session_state["drafts"]["orders"]["quantity_boxes"].tolist()[0] == 7
+
+    fixed = editor(app, "orders")
+    assert fixed.key != orders.key
+    app.session_state[fixed.key] = {
+        "edited_rows": {2: {"logistics_point_id": None}},
+        "added_rows": [],
+        "deleted_rows": [1],
+    }
+    app.run()
+    assert not app.error
+    scenario = app.session_state["scenario"]
+    assert [o.order_id for o in scenario.orders] == ["O1", "O3", "O4", "O5"]
+    assert scenario.orders[0].quantity_boxes == 7
+    assert scenario.orders[1].logistics_point_id is None
+
+
+def test_filters_narrow_the_orders_and_the_totals(app: AppTest) -> None:
+    app.multiselect(key="f_products").set_value(["bayberry"]).run()
+    assert editor(app, "orders").value["order_id"].tolist() == ["O5"]
+    totals = frame_with(app, ["product_id", "ordered_kg", "harvest_today_kg"])
+    assert totals[["product_id", "ordered_kg", "harvest_today_kg"]].values.tolist() == [
+        ["bayberry", 50.0, 200.0]
+    ]
+
+
+def test_inventory_tables_are_shown_when_the_plan_has_them(
+    instances: Path, tiny_plan: Plan
+) -> None:
+    tables = {
+        "inventory": pd.DataFrame(
+            {
+                "day": [0, 0, 1],
+                "product_id": ["peach"] * 3,
+                "age_days": [0, 1, 1],
+                "kg": [5.0, 2, 4],
+            }
+        ),
+        "flows": pd.DataFrame({"day": [0, 1], "product_id": ["peach", "peach"], "kg": [9.0, 3.0]}),
+        "spoilage": pd.DataFrame({"day": [1], "product_id": ["peach"], "kg": [1.5]}),
+    }
+    plan = dataclasses.replace(tiny_plan, tables=tables)
+    result = sup.PlanResult(
+        plan=plan,
+        scenario=tiny_instance(),
+        options=sup.PlanOptions.from_scenario(tiny_instance()),
+        key="injected",
+        wall_s=1.0,
+    )
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    at.session_state["plans"] = {"injected": result}
+    at.session_state["plan_key"] = "injected"
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert metrics(at)["Spoilage (kg)"] == "1.5"
+    assert "Inventory by day" in [t.label for t in at.tabs]
+    text = " ".join(m.value for m in at.markdown)
+    assert "Stock by age over the days" in text
+    assert "Daily flows" in text
+    assert "**spoilage** — 1.5 kg" in text
+
+
+# ----- helpers: uploads ---------------------------------------------------------------------
+
+
+def zip_folder(folder: Path, prefix: str = "") -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        for path in sorted(folder.iterdir()):
+            zf.write(path, prefix + path.name)
+    return buf.getvalue()
+
+
+def test_scenario_from_zip_reads_a_folder_at_the_top_or_one_level_down(tmp_path: Path) -> None:
+    folder = save_scenario(tiny_instance(), tmp_path / "sc")
+    assert sup.scenario_from_zip(zip_folder(folder)) == load_scenario(folder)
+    assert sup.scenario_from_zip(zip_folder(folder, "night/")) == load_scenario(folder)
+
+
+def test_scenario_from_zip_rejects_bad_archives(tmp_path: Path) -> None:
+    folder = save_scenario(tiny_instance(), tmp_path / "sc")
+    (folder / "scenario.toml").rename(tmp_path / "scenario.toml")
+    with pytest.raises(ScenarioError, match=r"no scenario\.toml"):
+        sup.scenario_from_zip(zip_folder(folder))
+    (tmp_path / "scenario.toml").rename(folder / "scenario.toml")
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("../evil/scenario.toml", "x")
+    with pytest.raises(ScenarioError, match="unsafe path"):
+        sup.scenario_from_zip(buf.getvalue())
+    (folder / "vehicles.csv").write_text("vehicle_id,home_logistics_point_id\nV1,HUB\n")
+    with pytest.raises(ScenarioError) as err:
+        sup.scenario_from_zip(zip_folder(folder), "night.zip")
+    assert {(i.file, i.column) for i in err.value.issues} >= {("vehicles.csv", "capacity_kg")}
+
+
+def test_guess_table_from_file_names() -> None:
+    assert sup.guess_table("orders.csv") == "orders"
+    assert sup.guess_table("Night-Orders 0620.xlsx") == "orders"
+    assert sup.guess_table("logistics_points.csv") == "logistics_points"
+    assert sup.guess_table("export.csv") is None
+
+
+def test_csv_table_upload_reports_csv_lines_under_the_uploaded_name() -> None:
+    base = tiny_instance()
+    data = ORDERS_HEADER + "\nN1,S1,peach,x,,2026-06-15 17:00\nN1,S1,peach,2,,2026-06-15 17:00\n"
+    with pytest.raises(ScenarioError) as err:
+        sup.scenario_with_table_file(base, "orders", "mine.csv", data.encode())
+    assert [(i.file, i.row, i.column) for i in err.value.issues] == [
+        ("mine.csv", 3, "quantity_boxes")
+    ]
+    data = ORDERS_HEADER + "N1,S1,peach,1,,2026-06-15 17:00\nN1,S1,peach,2,,2026-06-15 17:00\n"
+    with pytest.raises(ScenarioError) as err:
+        sup.scenario_with_table_file(base, "orders", "mine.csv", data.encode())
+    assert [(i.file, i.row, i.column) for i in err.value.issues] == [("mine.csv", 3, "order_id")]
+    with pytest.raises(ScenarioError, match="expected a file ending in"):
+        sup.scenario_with_table_file(base, "orders", "orders.json", b"{}")
+
+
+def excel_bytes(sheets: dict[str, pd.DataFrame]) -> bytes:
+    buf = io.BytesIO()
+    with pd.ExcelWriter(buf, engine="openpyxl") as writer:
+        for name, frame in sheets.items():
+            frame.to_excel(writer, sheet_name=name, index=False)
+    return buf.getvalue()
+
+
+def test_excel_table_upload_replaces_the_table_and_reports_sheet_rows() -> None:
+    base = tiny_instance()
+    good = pd.DataFrame(
+        {
+            "order_id": [101, 102],  # numeric ids become text
+            "session_id": ["S1", "S1"],
+            "product_id": ["peach", "bayberry"],
+            "quantity_boxes": [3, 4],
+            "ship_by": pd.to_datetime(["2026-06-15 17:00", "2026-06-15 16:00"]),
+        }
+    )
+    updated = sup.scenario_with_table_file(base, "orders", "night.xlsx", excel_bytes({"S": good}))
+    assert [(o.order_id, o.quantity_boxes) for o in updated.orders] == [("101", 3), ("102", 4)]
+    assert updated.vehicles == base.vehicles
+
+    bad = good.copy()
+    bad.loc[1, "quantity_boxes"] = 0
+    with pytest.raises(ScenarioError) as err:
+        sup.scenario_with_table_file(base, "supply", "book.xlsx", excel_bytes({"orders": bad}))
+    assert [(i.file, i.row, i.column) for i in err.value.issues] == [
+        ("book.xlsx [orders]", 3, "quantity_boxes")
+    ]
+    with pytest.raises(ScenarioError, match="cannot read the workbook"):
+        sup.scenario_with_table_file(base, "orders", "broken.xlsx", b"not a workbook")
+
+
+# ----- helpers: editing ---------------------------------------------------------------------
+
+
+def test_merge_edited_applies_edits_of_a_filtered_view() -> None:
+    full = pd.DataFrame({"a": ["p", "q", "r", "s"], "n": [1, 2, 3, 4]})
+    shown = full.loc[[1, 3]]
+    edited = pd.DataFrame({"a": ["Q", "new"], "n": [20, 9]}, index=[1, 4])  # row 3 deleted
+    merged = sup.merge_edited(full, shown.index, edited)
+    assert merged.values.tolist() == [["p", 1], ["Q", 20], ["r", 3], ["new", 9]]
+    assert list(merged.index) == [0, 1, 2, 3]
+    assert sup.same_rows(sup.merge_edited(full, shown.index, shown), full)
+    assert not sup.same_rows(merged, full)
+
+
+def test_edit_count_reads_data_editor_state() -> None:
+    assert sup.edit_count(None) == 0
+    assert sup.edit_count({"edited_rows": {}, "added_rows": [], "deleted_rows": []}) == 0
+    assert (
+        sup.edit_count({"edited_rows": {0: {"a": 1}}, "added_rows": [{}], "deleted_rows": [2]}) == 3
+    )
+
+
+def test_scenario_with_frames_validates_like_the_library() -> None:
+    base = tiny_instance()
+    frames = sup.editable_frames(base)
+    assert sup.scenario_with_frames(base, frames) == base
+    frames["supply"].loc[1, "kg"] = -1.0
+    with pytest.raises(ScenarioError) as err:
+        sup.scenario_with_frames(base, frames)
+    assert [(i.file, i.row, i.column) for i in err.value.issues] == [("supply", 1, "kg")]
+
+
+def test_product_totals_against_supply() -> None:
+    totals = sup.product_totals(tiny_instance()).set_index("product_id")
+    assert totals.loc["peach", "ordered_kg"] == 200.0
+    assert totals.loc["peach", "harvest_today_kg"] == 600.0
+    assert totals.loc["peach", "balance_today_kg"] == 400.0
+    assert totals.loc["bayberry", "boxes"] == 20
+    only = sup.product_totals(tiny_instance(), logistics_points=["ELSEWHERE"])
+    assert only["ordered_kg"].tolist() == [0.0, 0.0]
+
+
+# ----- helpers: planning --------------------------------------------------------------------
+
+
+def test_planned_scenario_applies_the_cost_options_and_changes_the_key() -> None:
+    base = tiny_instance()
+    plain = sup.PlanOptions.from_scenario(base)
+    assert sup.planned_scenario(base, plain) is base
+    costly = dataclasses.replace(plain, drop_penalty_per_kg=5.0, cost_per_km=9.5)
+    changed = sup.planned_scenario(base, costly)
+    assert changed.settings.routing.drop_penalty_per_kg == 5.0
+    assert {v.cost_per_km for v in changed.vehicles} == {9.5}
+    assert changed.orders == base.orders
+    assert sup.plan_key(base, plain) == sup.plan_key(tiny_instance(), plain)
+    assert sup.plan_key(base, plain) != sup.plan_key(base, costly)
+    fewer = base.with_tables(orders=base.orders[:-1])
+    assert sup.plan_key(base, plain) != sup.plan_key(fewer, plain)
+
+
+def test_plan_job_gives_the_library_plan(tiny_plan: Plan) -> None:
+    options = sup.PlanOptions.from_scenario(tiny_instance())
+    job = sup.PlanJob(tiny_instance(), options)
+    assert job.wait(timeout_s=60)
+    assert job.error is None and job.plan is not None
+    assert job.stage == "done" and job.fraction() == 1.0
+    pd.testing.assert_frame_equal(job.plan.routes_frame(), tiny_plan.routes_frame())
+    assert job.plan.summary["cost_total"] == tiny_plan.summary["cost_total"]
+
+
+def test_plan_job_can_be_cancelled() -> None:
+    options = dataclasses.replace(
+        sup.PlanOptions.from_scenario(tiny_instance()), time_limit_s=120.0, solution_limit=None
+    )
+    job = sup.PlanJob(tiny_instance(), options)
+    assert not job.poll()
+    assert 0.0 <= job.fraction() < 1.0
+    job.cancel()
+    assert job.poll() and job.error == "cancelled" and job.plan is None
+
+
+def test_plan_job_reports_a_failure_as_a_message() -> None:
+    options = dataclasses.replace(sup.PlanOptions.from_scenario(tiny_instance()), engine="nope")
+    job = sup.PlanJob(tiny_instance(), options)
+    assert job.wait(timeout_s=60)
+    assert job.plan is None and job.error is not None and "unknown routing engine" in job.error
+
+
+# ----- helpers: results, map, hand over -----------------------------------------------------
+
+
+def test_kpis_add_spoilage_only_for_inventory_plans(tiny_plan: Plan) -> None:
+    labels = [label for label, _ in sup.kpi_values(tiny_plan)]
+    assert "Spoilage (kg)" not in labels and sup.inventory_tables(tiny_plan) == {}
+    spoiled = dataclasses.replace(
+        tiny_plan, tables={"spoilage": pd.DataFrame({"day": [0, 1], "spoiled_kg": [1.0, 2.5]})}
+    )
+    assert dict(sup.kpi_values(spoiled))["Spoilage (kg)"] == "3.5"
+
+
+def test_inventory_chart_frames() -> None:
+    stock = pd.DataFrame({"date": ["d0", "d0", "d1"], "age_days": [0, 1, 0], "kg": [1.0, 2.0, 4.0]})
+    chart = sup.stock_by_age(stock)
+    assert chart is not None
+    assert chart.to_dict() == {"age 0 d": {"d0": 1.0, "d1": 4.0}, "age 1 d": {"d0": 2.0, "d1": 0.0}}
+    flows = pd.DataFrame({"day": [0, 0, 1], "product_id": ["a", "b", "a"], "flow_kg": [1.0, 2, 3]})
+    chart = sup.daily_flows(flows)
+    assert chart is not None and chart.loc["0", "b"] == 2.0 and chart.loc["1", "a"] == 3.0
+    assert sup.stock_by_age(pd.DataFrame({"x": [1]})) is None
+    assert sup.daily_flows(pd.DataFrame({"day": [0], "note": ["x"]})) is None
+
+
+def test_map_data_draws_every_route_and_stop(tiny_plan: Plan) -> None:
+    scenario = tiny_instance()
+    data = sup.map_data(scenario, tiny_plan)
+    assert len(data.farms) == 3 and len(data.logistics_points) == 1
+    assert [p["vehicle_id"] for p in data.paths] == [r.vehicle_id for r in tiny_plan.routes]
+    for path, route in zip(data.paths, tiny_plan.routes, strict=True):
+        assert path["path"] == [[s.lon, s.lat] for s in route.stops]
+    assert len(data.stops) == sum(len(r.stops) - 2 for r in tiny_plan.routes)
+    assert all("arrival" in s["tip"] and "load after stop" in s["tip"] for s in data.stops)
+    assert data.boundary is not None
+    hull = shape(data.boundary["features"][0]["geometry"])
+    assert all(hull.contains(Point(f.lon, f.lat)) for f in scenario.farms)
+    view = data.view
+    assert 28.80 <= view["latitude"] <= 28.90 and 120.70 <= view["longitude"] <= 120.80
+    assert 9.0 <= view["zoom"] <= 14.0
+
+
+def test_deck_draws_without_a_basemap_and_has_no_string_props(tiny_plan: Plan) -> None:
+    deck = json.loads(sup.build_deck(sup.map_data(tiny_instance(), tiny_plan)).to_json())
+    assert "mapStyle" not in deck and "mapProvider" not in deck
+    types = [layer["@@type"] for layer in deck["layers"]]
+    assert types.count("ScatterplotLayer") == 3 and "PathLayer" in types
+    assert "GeoJsonLayer" in types
+    # pydeck turns string props into accessors: only real accessors may be strings
+    for layer in deck["layers"]:
+        for name, value in layer.items():
+            if isinstance(value, str) and value.startswith("@@="):
+                assert name.startswith("get"), (layer["id"], name, value)
+    styled = json.loads(
+        sup.build_deck(sup.map_data(tiny_instance()), "http://x/style.json").to_json()
+    )
+    assert styled["mapStyle"] == "http://x/style.json"
+
+
+def test_fit_view_contains_the_points() -> None:
+    lats, lons = [28.0, 28.5], [120.0, 121.0]
+    view = sup.fit_view(lats, lons, width_px=600, height_px=400, margin=0.1)
+    width_px = (lons[1] - lons[0]) / 360.0 * sup.WORLD_PX * 2 ** view["zoom"]
+    assert 600 * 0.8 * 0.9 <= width_px <= 600 * 0.8 + 1e-6
+    assert sup.fit_view([], [])["zoom"] == 1.0
+    assert sup.fit_view([10.0], [20.0])["zoom"] == 18.0
+
+
+def test_route_sheet_lists_every_task_once_to_load_and_once_to_unload(tiny_plan: Plan) -> None:
+    scenario = tiny_instance()
+    for route in tiny_plan.routes:
+        sheet = sup.route_sheet_frame(tiny_plan, scenario, route.vehicle_id)
+        assert sheet["action"].iloc[0] == "start" and sheet["action"].iloc[-1] == "end"
+        loads = sheet[sheet["action"] == "load"]
+        unloads = sheet[sheet["action"] == "unload"]
+        assert sorted(loads["task_id"]) == sorted(unloads["task_id"])
+        assert loads["kg"].sum() == pytest.approx(route.kg_collected, abs=1e-3)
+        mine = {t.task_id for t in tiny_plan.tasks if t.vehicle_id == route.vehicle_id}
+        assert set(loads["task_id"]) == mine
+        assert (loads["stop_kind"] == "farm").all()
+        csv_text = sup.route_sheet_csv(tiny_plan, scenario, route.vehicle_id).decode("utf-8-sig")
+        assert csv_text.splitlines()[0] == ",".join(sup.ROUTE_SHEET_COLUMNS)
+    with pytest.raises(ValueError, match="no route"):
+        sup.route_sheet_frame(tiny_plan, scenario, "NOPE")
+
+
+def test_route_sheet_html_is_printable_and_escaped(tiny_plan: Plan) -> None:
+    base = tiny_instance()
+    farms = [
+        Farm(**{**f.model_dump(), "name": "<b>Li & Sons</b>"}) if f.farm_id == "F1" else f
+        for f in base.farms
+    ]
+    scenario = base.with_tables(farms=farms)
+    route = next(r for r in tiny_plan.routes if any(s.stop_id == "F1" for s in r.stops))
+    page = sup.route_sheet_html(tiny_plan, scenario, route.vehicle_id)
+    assert page.startswith("<!DOCTYPE html>") and "@media print" in page
+    assert "&lt;b&gt;Li &amp; Sons&lt;/b&gt;" in page and "<b>Li" not in page
+    for s in route.stops:
+        assert f"{s.lat:.5f}, {s.lon:.5f}" in page
+        assert s.arrival.strftime("%H:%M") in page
+    assert page.count("<li>Load ") == sum(
+        len(s.task_ids) for s in route.stops if s.stop_kind == "farm"
+    )
+
+
+def test_plan_zip_holds_the_cli_files(tiny_plan: Plan) -> None:
+    with zipfile.ZipFile(io.BytesIO(sup.plan_zip(tiny_plan))) as zf:
+        assert {n: zf.read(n) for n in zf.namelist()} == tiny_plan.files()
+    with zipfile.ZipFile(io.BytesIO(sup.route_sheets_zip(tiny_plan, tiny_instance()))) as zf:
+        names = set(zf.namelist())
+    vehicles = {r.vehicle_id for r in tiny_plan.routes}
+    assert names == {f"{v}.csv" for v in vehicles} | {f"{v}.html" for v in vehicles}
+
+
+def test_instances_are_listed_from_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("small", "county"):
+        save_scenario(tiny_instance(), tmp_path / name)
+    (tmp_path / "not-a-scenario").mkdir()
+    monkeypatch.setenv(sup.INSTANCES_ENV, str(tmp_path))
+    monkeypatch.delenv(sup.DEFAULT_INSTANCE_ENV, raising=False)
+    folder = sup.instances_dir(REPO)
+    assert folder == tmp_path
+    names = sup.list_instances(folder)
+    assert names == ["county", "small"]
+    assert sup.default_instance(names) == "county"
+    monkeypatch.setenv(sup.DEFAULT_INSTANCE_ENV, "small")
+    assert sup.default_instance(names) == "small"
+    monkeypatch.delenv(sup.INSTANCES_ENV)
+    assert sup.instances_dir(REPO) == REPO / "instances"
+    assert sup.list_instances(tmp_path / "missing") == []
