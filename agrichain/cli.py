@@ -314,6 +314,31 @@ def bench_routing(
     console.print(format_routing_table(frame), markup=False)
 
 
+@bench_app.command("county")
+def bench_county(
+    sizes: Annotated[
+        list[str] | None,
+        typer.Option("--sizes", help="Cases: f60 f120 f120-tight f200 f300 (default: all)."),
+    ] = None,
+    time_limit: Annotated[
+        float, typer.Option("--time-limit", min=0.1, help="Seconds per engine and case.")
+    ] = 30.0,
+    seed: Annotated[int, typer.Option("--seed")] = 0,
+    csv: Annotated[Path | None, typer.Option("--csv", help="Write one row per run.")] = None,
+) -> None:
+    """Route generated county scenarios with the engine and with plain OR-Tools GLS."""
+    from agrichain.bench.county import format_county_table, run_county_bench
+
+    def progress(done: int, total: int, row: dict[str, Any]) -> None:
+        if _interactive():
+            _err_console().print(f"[{done}/{total}] {row.get('scenario', '')}", markup=False)
+
+    frame = _run(
+        lambda: run_county_bench(sizes or None, time_limit, seed, progress=progress, csv_path=csv)
+    )
+    Console(highlight=False).print(format_county_table(frame), markup=False)
+
+
 def main() -> None:
     """Console-script entry point."""
     app()

@@ -31,9 +31,10 @@ def _portfolio(problem: RoutingProblem, params: SolveParams) -> RoutingSolution:
     return solve_portfolio(problem, params)
 
 
-#: Engine name -> callable. "auto" is the best engine available.
+#: Engine name -> callable. "auto" is the best engine available: the PyVRP → OR-Tools
+#: portfolio (benchmarks/README.md, routing section, has the measurements).
 ENGINES: dict[str, Engine] = {
-    "auto": _ortools,
+    "auto": _portfolio,
     "ortools": _ortools,
     "pyvrp": _pyvrp,
     "portfolio": _portfolio,

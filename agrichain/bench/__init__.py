@@ -1,0 +1,1 @@
+"""Benchmarks of agrichain's engines on published instances (:mod:`agrichain.bench.routing`)."""
