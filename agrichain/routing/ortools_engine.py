@@ -23,14 +23,16 @@ requires it.
 Search: parallel cheapest insertion for the first solution while the model is
 small enough for the time limit (:func:`first_solution_strategy`), otherwise
 local cheapest insertion; then guided local search until ``solution_limit``
-solutions or ``time_limit_s``.
+solutions or ``time_limit_s``. Callers may instead name one first-solution
+strategy, or several (each is built, the search starts from the cheapest), and
+adjust the local search with a :class:`SearchTuning`.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from ortools.constraint_solver import (
@@ -65,6 +67,18 @@ PCI_SECONDS_AT_500_UNPAIRED = 0.2
 #: of the time limit; otherwise the much faster local cheapest insertion (a time
 #: limit that stops the first solution half-way leaves most visits dropped).
 PCI_TIME_SHARE = 0.25
+
+
+@dataclass(frozen=True)
+class SearchTuning:
+    """Local-search settings on top of the engine's guided local search (None: OR-Tools default)."""
+
+    gls_lambda: float | None = None
+    """``guided_local_search_lambda_coefficient`` (OR-Tools default 0.1)."""
+    multi_armed_bandit_operators: bool = False
+    """Choose among local-search operators by their recent success (multi-armed bandit)."""
+    reset_penalties_on_new_best: bool = False
+    """Clear guided-local-search penalties whenever a new best solution is found."""
 
 
 @dataclass
@@ -249,7 +263,10 @@ def first_solution_strategy(num_nodes: int, num_paired_nodes: int, time_limit_s:
 
 
 def _search_parameters(
-    params: SolveParams, time_limit_s: float, strategy: str
+    params: SolveParams,
+    time_limit_s: float,
+    strategy: str,
+    tuning: SearchTuning | None = None,
 ) -> routing_parameters_pb2.RoutingSearchParameters:
     search = pywrapcp.DefaultRoutingSearchParameters()
     search.first_solution_strategy = _FSS.Value.Value(strategy)
@@ -261,7 +278,49 @@ def _search_parameters(
     search.time_limit.FromMilliseconds(max(1, round(time_limit_s * 1000)))
     if params.solution_limit is not None:
         search.solution_limit = max(1, int(params.solution_limit))
+    if tuning is not None:
+        if tuning.gls_lambda is not None:
+            search.guided_local_search_lambda_coefficient = tuning.gls_lambda
+        search.use_multi_armed_bandit_concatenate_operators = tuning.multi_armed_bandit_operators
+        search.guided_local_search_reset_penalties_on_new_best_solution = (
+            tuning.reset_penalties_on_new_best
+        )
     return search
+
+
+def _best_first_solution(
+    model: _Model,
+    params: SolveParams,
+    strategies: Sequence[str],
+    tuning: SearchTuning | None,
+    deadline: float,
+    stats: dict[str, float | int | str],
+    objective_offset: int,
+) -> tuple[str, pywrapcp.Assignment | None]:
+    """Build a first solution with each strategy in turn; the cheapest (first on ties).
+
+    ``stats["first_solution_objectives"]`` lists ``strategy:objective`` (plus
+    ``objective_offset``; -1 when the strategy found none) in the order tried.
+    """
+    routing = model.routing
+    best: pywrapcp.Assignment | None = None
+    chosen = strategies[0]
+    tried: list[str] = []
+    first_only = replace(params, solution_limit=1)
+    for strategy in strategies:
+        remaining = deadline - time.perf_counter()
+        if remaining <= 0:
+            break
+        found = routing.SolveWithParameters(
+            _search_parameters(first_only, remaining, strategy, tuning)
+        )
+        value = int(found.ObjectiveValue()) if found is not None else -1
+        tried.append(f"{strategy}:{value + objective_offset if found is not None else -1}")
+        if found is not None and (best is None or value < best.ObjectiveValue()):
+            best = routing.solver().Assignment(found)
+            chosen = strategy
+    stats["first_solution_objectives"] = ",".join(tried)
+    return chosen, best
 
 
 def _validate_initial_routes(
@@ -363,13 +422,18 @@ def solve_ortools(
     problem: RoutingProblem,
     params: SolveParams,
     initial_routes: Sequence[Sequence[int]] | None = None,
-    first_solution: str | None = None,
+    first_solution: str | Sequence[str] | None = None,
+    *,
+    tuning: SearchTuning | None = None,
 ) -> RoutingSolution:
     """Solve ``problem`` with OR-Tools routing (cheapest insertion + guided local search).
 
     ``first_solution`` names an OR-Tools ``FirstSolutionStrategy`` (for example
     ``"PARALLEL_CHEAPEST_INSERTION"``); by default :func:`first_solution_strategy`
-    picks one from the model size and the time limit.
+    picks one from the model size and the time limit. A sequence of names builds
+    a first solution with each (in order, within the time limit) and searches
+    from the cheapest; the earlier name wins ties, so the choice is deterministic.
+    ``tuning`` adjusts the guided local search (default: OR-Tools' settings).
 
     ``initial_routes`` optionally gives one list of visit nodes per vehicle
     (without start/end nodes) to start the local search from; if it is not a
@@ -380,8 +444,13 @@ def solve_ortools(
     search; if one of them is mandatory the result is NO_SOLUTION at once.
     """
     t0 = time.perf_counter()
-    if first_solution is not None and first_solution not in _STRATEGIES:
-        raise ValueError(f"unknown OR-Tools first solution strategy {first_solution!r}")
+    candidates = [first_solution] if isinstance(first_solution, str) else first_solution
+    if candidates is not None:
+        if not candidates:
+            raise ValueError("first_solution must name at least one strategy")
+        for name in candidates:
+            if name not in _STRATEGIES:
+                raise ValueError(f"unknown OR-Tools first solution strategy {name!r}")
     _validate_pairs(problem)
     if initial_routes is not None:
         _validate_initial_routes(problem, initial_routes)
@@ -419,11 +488,14 @@ def solve_ortools(
     t_built = time.perf_counter()
     stats["build_s"] = t_built - t0
     num_paired = int(np.isin(problem.pairs, visits).sum()) if problem.pairs.size else 0
-    strategy = first_solution or first_solution_strategy(
-        int(model.model_nodes.size), num_paired, params.time_limit_s
-    )
+    strategies = list(candidates or ())
+    if not strategies:
+        strategies = [
+            first_solution_strategy(int(model.model_nodes.size), num_paired, params.time_limit_s)
+        ]
+    strategy = strategies[0]
     stats["first_solution_strategy"] = strategy
-    search = _search_parameters(params, params.time_limit_s, strategy)
+    search = _search_parameters(params, params.time_limit_s, strategy, tuning)
     routing = model.routing
 
     solution: pywrapcp.Assignment | None = None
@@ -437,8 +509,22 @@ def solve_ortools(
             remaining = params.time_limit_s - (time.perf_counter() - t_built)
             if remaining > 0:
                 solution = routing.SolveWithParameters(
-                    _search_parameters(params, remaining, strategy)
+                    _search_parameters(params, remaining, strategy, tuning)
                 )
+    elif len(strategies) > 1:
+        routing.CloseModelWithParameters(search)
+        deadline = t0 + params.time_limit_s
+        strategy, start = _best_first_solution(
+            model, params, strategies, tuning, deadline, stats, out_penalty
+        )
+        stats["first_solution_strategy"] = strategy
+        remaining = deadline - time.perf_counter()
+        if start is not None and remaining > 0:
+            solution = routing.SolveFromAssignmentWithParameters(
+                start, _search_parameters(params, remaining, strategy, tuning)
+            )
+        if solution is None:
+            solution = start
     else:
         solution = routing.SolveWithParameters(search)
     stats["solve_s"] = time.perf_counter() - t_built
