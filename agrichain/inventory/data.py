@@ -1,0 +1,331 @@
+"""The planner's view of a scenario: index sets, demand buckets, arcs and capacities.
+
+Everything here is plain Python/numpy (no solver); :mod:`agrichain.inventory.model`
+turns an :class:`InventoryData` into a PuLP model.
+
+Conventions (see ``docs/inventory.md``):
+
+* day ``d`` is the planning date + ``d``; goods harvested on day ``d`` have age 0
+  on day ``d`` and age ``a`` on day ``d + a``; a product with ``L`` shelf-life days
+  may be shipped at ages ``0 … L-1`` and is spoiled at age ``L``;
+* stock given in ``stock.csv`` has its age on day 0;
+* a demand bucket is kg of one product at one logistics point that may ship on
+  any day from ``release_day`` to ``due_day`` (its ship-by day).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+
+from agrichain.geo import GreatCircleTravel, TravelModel
+from agrichain.model import Scenario, Settings, minutes_of_day
+
+#: Quantities below this many kg are solver noise.
+KG_EPS = 1e-6
+
+SolverName = Literal["highs", "cbc"]
+
+
+@dataclass(frozen=True)
+class InventoryOptions:
+    """Knobs of the perishable allocation planner.
+
+    Build it with :meth:`from_settings` to start from ``scenario.toml``; every
+    field also works as an API option.
+    """
+
+    solver: SolverName = "highs"
+    time_limit_s: float = 60.0
+    mip_gap: float = 0.01
+    threads: int = 2
+    transport_cost_per_kg_km: float = 0.002
+    link_fixed_cost: float = 0.0
+    """Cost per farm–logistics point link used per day; > 0 adds binaries (a MILP)."""
+    integer_days: int = 1
+    """Days (from the planning date) whose link decisions are binary; later days charge a
+    link's fixed cost per kg (its LP relaxation). ``>= horizon_days``: the exact MILP;
+    0: no binaries at all."""
+    trips_per_shift: float | None = None
+    """Loads each vehicle carries per shift; None: estimated from the map (see docs)."""
+    forecast_ship_lag_days: int = 1
+    """Forecast sales of a session ship this many days after the session's date."""
+    forecast_weight: float = 0.9
+    """Lost forecast kg cost this share of the lost-sales cost (confirmed orders come first)."""
+    rens_share: float = 0.5
+    """Share of the time limit for finding a start: per-kg LP, LP relaxation and the sub-MIP
+    on the links they use (MILP only; 0: solve the MILP directly)."""
+    watchdog_grace_s: float = 15.0
+    """CBC is interrupted this long after its own time limit, then killed 10 s later."""
+    highs_options: Mapping[str, object] = field(default_factory=dict)
+    """Extra HiGHS options passed as they are (e.g. ``{"mip_heuristic_effort": 0.3}``)."""
+
+    def __post_init__(self) -> None:
+        if self.solver not in ("highs", "cbc"):
+            raise ValueError(f"unknown inventory solver '{self.solver}'; choose highs or cbc")
+        if not self.time_limit_s > 0:
+            raise ValueError("time_limit_s must be > 0")
+        if not 0.0 <= self.mip_gap <= 1.0:
+            raise ValueError("mip_gap must be within [0, 1]")
+        if self.threads < 1:
+            raise ValueError("threads must be >= 1")
+        if self.transport_cost_per_kg_km < 0 or self.link_fixed_cost < 0:
+            raise ValueError("costs must be >= 0")
+        if self.integer_days < 0:
+            raise ValueError("integer_days must be >= 0")
+        if self.trips_per_shift is not None and not self.trips_per_shift > 0:
+            raise ValueError("trips_per_shift must be > 0")
+        if self.forecast_ship_lag_days < 0:
+            raise ValueError("forecast_ship_lag_days must be >= 0")
+        if not 0.0 < self.forecast_weight <= 1.0:
+            raise ValueError("forecast_weight must be within (0, 1]")
+        if not 0.0 <= self.rens_share < 1.0:
+            raise ValueError("rens_share must be within [0, 1)")
+
+    @classmethod
+    def from_settings(cls, settings: Settings, **overrides: object) -> InventoryOptions:
+        """Options of ``scenario.toml``; keyword arguments that are not None override them."""
+        inv = settings.inventory
+        base = cls(
+            solver=inv.solver,
+            time_limit_s=inv.time_limit_s,
+            mip_gap=inv.mip_gap,
+            threads=inv.threads,
+            transport_cost_per_kg_km=inv.transport_cost_per_kg_km,
+            link_fixed_cost=inv.link_fixed_cost,
+        )
+        given = {k: v for k, v in overrides.items() if v is not None}
+        unknown = set(given) - {f.name for f in dataclasses.fields(cls)}
+        if unknown:
+            raise ValueError(f"unknown inventory options: {', '.join(sorted(unknown))}")
+        return dataclasses.replace(base, **given)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class Bucket:
+    """Demand of one product at one logistics point, shippable on release..due day."""
+
+    index: int
+    kind: Literal["order", "forecast"]
+    lp: int
+    product: int
+    release_day: int
+    due_day: int
+    kg: float
+    order_ids: tuple[str, ...] = ()
+    session_id: str = ""
+    """The forecast's session (empty for order buckets)."""
+
+    @property
+    def ship_days(self) -> range:
+        return range(self.release_day, self.due_day + 1)
+
+
+@dataclass
+class InventoryData:
+    """Index sets and parameters of the planning model."""
+
+    scenario: Scenario
+    options: InventoryOptions
+    horizon: int
+    farm_ids: list[str]
+    lp_ids: list[str]
+    product_ids: list[str]
+    life_days: list[int]
+    """Shelf-life days L per product (ages 0..L-1 may ship)."""
+    cold: list[bool]
+    max_age: list[int]
+    """Oldest age tracked per product (min(L-1, horizon-1 + oldest initial stock))."""
+    supply: dict[tuple[int, int, int], float]
+    """kg per (day, farm, product)."""
+    initial: dict[tuple[int, int, int], float]
+    """kg per (lp, product, age) on day 0."""
+    distance_km: np.ndarray
+    """(farms, lps) road distance."""
+    arc_ok: np.ndarray
+    """(farms, lps, products) whether goods may travel farm → lp (transit, cut-off, fleet)."""
+    storage_kg: np.ndarray
+    """(lps, 2) ambient, cold capacity."""
+    transport_kg: np.ndarray
+    """(lps, 2) kg per day all vehicles / refrigerated vehicles of an lp can bring in."""
+    trips: dict[str, float]
+    """Loads per shift used for each vehicle."""
+    buckets: list[Bucket]
+    by_lp_product: dict[tuple[int, int], list[int]] = field(default_factory=dict)
+    forecast_ignored_kg: float = 0.0
+    """Forecast kg of sessions already held or shipping after the horizon."""
+
+
+def _travel(scenario: Scenario, travel: TravelModel | None) -> TravelModel:
+    if travel is not None:
+        return travel
+    t = scenario.settings.travel
+    return GreatCircleTravel(speed_kmh=t.speed_kmh, circuity=t.circuity)
+
+
+def _trips(
+    scenario: Scenario, options: InventoryOptions, duration_min: np.ndarray, farm_kg: float
+) -> dict[str, float]:
+    """Loads per shift per vehicle: given, or window / (estimated minutes per load)."""
+    if options.trips_per_shift is not None:
+        return {v.vehicle_id: float(options.trips_per_shift) for v in scenario.vehicles}
+    n_farms = len(scenario.farms)
+    lp_index = {p.logistics_point_id: i for i, p in enumerate(scenario.logistics_points)}
+    farm_farm = duration_min[:n_farms, :n_farms].copy()
+    np.fill_diagonal(farm_farm, np.inf)
+    hop = float(np.mean(np.min(farm_farm, axis=1))) if n_farms > 1 else 0.0
+    loading = float(np.mean([f.loading_min for f in scenario.farms]))
+    out: dict[str, float] = {}
+    for v in scenario.vehicles:
+        lp = scenario.logistics_point[v.home_logistics_point_id]
+        i = lp_index[lp.logistics_point_id]
+        window = min(minutes_of_day(v.shift_end), minutes_of_day(lp.cutoff)) - max(
+            minutes_of_day(v.shift_start), minutes_of_day(lp.open)
+        )
+        stops = max(1.0, math.ceil(v.capacity_kg / max(farm_kg, 1.0)))
+        cycle = (
+            2.0 * float(np.mean(duration_min[n_farms + i, :n_farms]))
+            + stops * loading
+            + (stops - 1.0) * hop
+            + lp.unloading_min
+        )
+        out[v.vehicle_id] = float(max(1, math.floor(max(window, 0) / max(cycle, 1.0))))
+    return out
+
+
+def prepare(
+    scenario: Scenario, options: InventoryOptions, travel: TravelModel | None = None
+) -> InventoryData:
+    """Index sets, demand buckets, arcs and capacities of ``scenario``."""
+    horizon = scenario.settings.horizon_days
+    farms, lps, products = scenario.farms, scenario.logistics_points, scenario.products
+    farm_ix = {f.farm_id: i for i, f in enumerate(farms)}
+    lp_ix = {p.logistics_point_id: i for i, p in enumerate(lps)}
+    prod_ix = {p.product_id: i for i, p in enumerate(products)}
+    life = [p.shelf_life_days for p in products]
+
+    # --- supply and stock -----------------------------------------------------
+    supply: dict[tuple[int, int, int], float] = defaultdict(float)
+    for s in scenario.supply:
+        d = scenario.day_of(s.date)
+        if s.kg > 0 and 0 <= d < horizon:
+            supply[(d, farm_ix[s.farm_id], prod_ix[s.product_id])] += s.kg
+    initial: dict[tuple[int, int, int], float] = defaultdict(float)
+    for st in scenario.stock:
+        if st.kg > 0:
+            initial[(lp_ix[st.logistics_point_id], prod_ix[st.product_id], st.age_days)] += st.kg
+    oldest = [0] * len(products)
+    for _, p, a in initial:
+        oldest[p] = max(oldest[p], a)
+    max_age = [min(life[p] - 1, horizon - 1 + oldest[p]) for p in range(len(products))]
+
+    # --- travel, arcs ------------------------------------------------------------
+    tm = _travel(scenario, travel).matrix(
+        [f.lat for f in farms] + [p.lat for p in lps], [f.lon for f in farms] + [p.lon for p in lps]
+    )
+    n_f = len(farms)
+    dist = np.asarray(tm.distance_km, dtype=float)[:n_f, n_f:]
+    dur = np.asarray(tm.duration_min, dtype=float)[:n_f, n_f:]
+    farm_days = max(1, len(supply))
+    trips = _trips(
+        scenario,
+        options,
+        np.asarray(tm.duration_min, dtype=float),
+        sum(supply.values()) / farm_days,
+    )
+    transport = np.zeros((len(lps), 2))
+    for v in scenario.vehicles:
+        i = lp_ix[v.home_logistics_point_id]
+        kg = v.capacity_kg * trips[v.vehicle_id]
+        transport[i, 0] += kg
+        if v.refrigerated:
+            transport[i, 1] += kg
+    storage = np.array([[p.ambient_capacity_kg, p.cold_capacity_kg] for p in lps], dtype=float)
+    cold = [p.needs_cold_chain for p in products]
+    max_transit = np.array([p.max_transit_min for p in products])
+    earliest = np.array([minutes_of_day(f.pickup_open) + f.loading_min for f in farms])
+    cutoff = np.array([minutes_of_day(p.cutoff) for p in lps])
+    in_time = (earliest[:, None] + dur) <= cutoff[None, :]
+    arc_ok = (dur[:, :, None] <= max_transit[None, None, :]) & in_time[:, :, None]
+    fleet = np.stack([transport[:, 1] if c else transport[:, 0] for c in cold], axis=1)
+    arc_ok &= (fleet > 0)[None, :, :]
+
+    # --- demand buckets ---------------------------------------------------------------
+    buckets: list[Bucket] = []
+    grouped: dict[tuple[int, int, int, int], list[tuple[str, float]]] = defaultdict(list)
+    confirmed: dict[tuple[str, str], float] = defaultdict(float)
+    for o in scenario.orders:
+        due = scenario.day_of(o.ship_by)
+        session = scenario.session[o.session_id]
+        release = min(due, max(0, scenario.day_of(session.start)))
+        key = (lp_ix[scenario.order_logistics_point(o)], prod_ix[o.product_id], release, due)
+        grouped[key].append((o.order_id, scenario.order_kg(o)))
+        confirmed[(o.session_id, o.product_id)] += scenario.order_kg(o)
+    for (lp, p, r, t), rows in sorted(grouped.items()):
+        buckets.append(
+            Bucket(
+                index=len(buckets),
+                kind="order",
+                lp=lp,
+                product=p,
+                release_day=r,
+                due_day=t,
+                kg=sum(kg for _, kg in rows),
+                order_ids=tuple(oid for oid, _ in rows),
+            )
+        )
+    ignored = 0.0
+    start = scenario.datetime_at(0)
+    for fc in sorted(scenario.forecast, key=lambda f: (f.session_id, f.product_id)):
+        session = scenario.session[fc.session_id]
+        kg = fc.boxes * scenario.product[fc.product_id].box_weight_kg
+        kg -= confirmed.get((fc.session_id, fc.product_id), 0.0)
+        if kg <= KG_EPS:
+            continue
+        due = scenario.day_of(session.start) + options.forecast_ship_lag_days
+        if session.start < start or due >= horizon:
+            ignored += kg
+            continue
+        buckets.append(
+            Bucket(
+                index=len(buckets),
+                kind="forecast",
+                lp=lp_ix[session.logistics_point_id],
+                product=prod_ix[fc.product_id],
+                release_day=due,
+                due_day=due,
+                kg=kg,
+                session_id=fc.session_id,
+            )
+        )
+    by_lp_product: dict[tuple[int, int], list[int]] = defaultdict(list)
+    for b in buckets:
+        by_lp_product[(b.lp, b.product)].append(b.index)
+
+    return InventoryData(
+        scenario=scenario,
+        options=options,
+        horizon=horizon,
+        farm_ids=[f.farm_id for f in farms],
+        lp_ids=[p.logistics_point_id for p in lps],
+        product_ids=[p.product_id for p in products],
+        life_days=life,
+        cold=cold,
+        max_age=max_age,
+        supply=dict(supply),
+        initial=dict(initial),
+        distance_km=dist,
+        arc_ok=arc_ok,
+        storage_kg=storage,
+        transport_kg=transport,
+        trips=trips,
+        buckets=buckets,
+        by_lp_product=dict(by_lp_product),
+        forecast_ignored_kg=ignored,
+    )

@@ -1,0 +1,183 @@
+"""Run the solver side of the planner (PuLP, highspy) in a child process.
+
+Why a child process: ``import pulp`` (3.3.2) imports highspy, whose
+``libhighs.so.1`` has the same SONAME as the older ``libhighs.so.1`` bundled
+inside ortools 9.15. A process can map only one of them, so whichever comes
+second breaks: ortools' routing fails to import (undefined symbol), or PuLP's
+HiGHS silently reports itself unavailable. The planner therefore never imports
+PuLP or highspy in the caller's process; it sends the scenario to a worker
+process and gets plain, picklable results back.
+
+One worker is started on first use and reused (start-up ≈ 1 s); it exits when
+the calling process closes the pipe. ``fresh=True`` runs a job in a one-off
+process (the benchmark does, to measure each run's peak memory on its own).
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import importlib
+import os
+import pickle
+import subprocess
+import sys
+import tempfile
+import threading
+import traceback
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+from agrichain.errors import AgrichainError, SolverError
+
+#: Job name → "module:function" run in the worker.
+JOBS: dict[str, str] = {
+    "plan": "agrichain.inventory.planner:plan_job",
+    "atp": "agrichain.inventory.atp:atp_job",
+    "allocate": "agrichain.inventory.allocator:allocate_job",
+    "bench": "agrichain.bench.inventory:bench_job",
+    "modules": "agrichain.inventory.worker:loaded_modules",
+}
+#: Seconds to wait for a worker to start and answer a trivial job.
+START_TIMEOUT_S = 120.0
+
+
+def loaded_modules() -> list[str]:
+    """Names of the modules loaded in this process (used by tests)."""
+    return sorted(sys.modules)
+
+
+class _Worker:
+    """A child Python process serving jobs over two pipes."""
+
+    def __init__(self) -> None:
+        to_child_r, to_child_w = os.pipe()
+        to_parent_r, to_parent_w = os.pipe()
+        self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 - closed in close()
+        env = dict(os.environ)
+        root = str(Path(__file__).resolve().parents[2])
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
+        self.proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "agrichain.inventory.worker",
+                str(to_child_r),
+                str(to_parent_w),
+            ],
+            pass_fds=(to_child_r, to_parent_w),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=self._stderr,
+            env=env,
+        )
+        os.close(to_child_r)
+        os.close(to_parent_w)
+        self.send = Connection(to_child_w, readable=False)
+        self.recv = Connection(to_parent_r, writable=False)
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def stderr_tail(self, n: int = 2000) -> str:
+        self._stderr.seek(0)
+        return self._stderr.read().decode("utf-8", "replace")[-n:]
+
+    def call(self, job: str, args: tuple[Any, ...], timeout_s: float | None) -> Any:
+        try:
+            self.send.send((job, args))
+        except (BrokenPipeError, OSError) as exc:
+            raise SolverError(f"inventory worker is gone: {self.stderr_tail()}") from exc
+        if not self.recv.poll(timeout_s):
+            self.close(kill=True)
+            raise SolverError(f"inventory worker gave no answer within {timeout_s:.0f} s")
+        try:
+            kind, value, text = self.recv.recv()
+        except (EOFError, OSError) as exc:
+            self.close(kill=True)
+            raise SolverError(f"inventory worker died: {self.stderr_tail()}") from exc
+        if kind == "ok":
+            return value
+        if isinstance(value, AgrichainError | ValueError):
+            raise value
+        raise SolverError(f"inventory worker failed: {text}")
+
+    def close(self, kill: bool = False) -> None:
+        for conn in (self.send, self.recv):
+            with contextlib.suppress(OSError):
+                conn.close()
+        if kill and self.alive():
+            self.proc.kill()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self._stderr.close()
+
+
+_lock = threading.Lock()
+_shared: _Worker | None = None
+
+
+def _close_shared() -> None:
+    global _shared
+    if _shared is not None:
+        _shared.close()
+        _shared = None
+
+
+atexit.register(_close_shared)
+
+
+def run_job(job: str, *args: Any, timeout_s: float | None = None, fresh: bool = False) -> Any:
+    """Run ``JOBS[job](*args)`` in a worker process and return its result.
+
+    Exceptions raised by the job come back as themselves when they are
+    :class:`ScenarioError`/:class:`ValueError`/agrichain errors, otherwise as
+    :class:`SolverError` with the child's traceback text.
+    """
+    global _shared
+    if job not in JOBS:
+        raise ValueError(f"unknown inventory job '{job}'")
+    if fresh:
+        worker = _Worker()
+        try:
+            return worker.call(job, args, timeout_s)
+        finally:
+            worker.close()
+    with _lock:
+        if _shared is None or not _shared.alive():
+            _shared = _Worker()
+        try:
+            return _shared.call(job, args, timeout_s)
+        except SolverError:
+            if _shared is not None and not _shared.alive():
+                _shared = None
+            raise
+
+
+def _serve(read_fd: int, write_fd: int) -> None:
+    recv = Connection(read_fd, writable=False)
+    send = Connection(write_fd, readable=False)
+    while True:
+        try:
+            job, args = recv.recv()
+        except EOFError:
+            return
+        try:
+            module, name = JOBS[job].split(":")
+            result = getattr(importlib.import_module(module), name)(*args)
+            send.send(("ok", result, ""))
+        except Exception as exc:  # sent back to the caller, never swallowed
+            text = traceback.format_exc()
+            try:
+                pickle.dumps(exc)
+                send.send(("error", exc, text))
+            except Exception:
+                send.send(("error", None, text))
+
+
+if __name__ == "__main__":  # pragma: no cover - runs in the child
+    _serve(int(sys.argv[1]), int(sys.argv[2]))
