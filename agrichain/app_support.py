@@ -25,14 +25,12 @@ import os
 import pickle
 import queue
 import shutil
-import sys
 import tempfile
 import threading
 import time
-import types
 import weakref
 import zipfile
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -40,6 +38,7 @@ from typing import Any
 import pandas as pd
 import pydeck as pdk
 
+from agrichain._spawn import hidden_main_script
 from agrichain.errors import InputIssue, ScenarioError
 from agrichain.io import load_scenario, save_scenario, scenario_from_frames, table_frame
 from agrichain.io.schema import TABLE_MODELS, columns
@@ -416,7 +415,7 @@ class PlanOptions:
     solution_limit: int | None = None
     seed: int = 0
     engine: str = "auto"
-    allocation: str = "nearest"
+    allocation: str = "inventory"
     drop_penalty_per_kg: float | None = None
     cost_per_km: float | None = None
     """One running cost per km for every vehicle (None: each vehicle's own)."""
@@ -578,27 +577,6 @@ def _plan_worker(scenario: Scenario, options: PlanOptions, result_path: str, new
         news.put(("error", f"{type(exc).__name__}: {exc}"))
 
 
-_START_LOCK = threading.Lock()
-
-
-@contextlib.contextmanager
-def _without_main_script() -> Iterator[None]:
-    """Hide the main script while a worker starts, so the worker does not run it again.
-
-    multiprocessing re-executes ``__main__`` in the worker unless it is a module; under
-    Streamlit that is ``app.py``, which must not run in the worker (the worker needs
-    nothing from it).
-    """
-    with _START_LOCK:
-        main = sys.modules.get("__main__")
-        sys.modules["__main__"] = types.ModuleType("__main__")
-        try:
-            yield
-        finally:
-            if main is not None:
-                sys.modules["__main__"] = main
-
-
 _RUNNING: weakref.WeakSet[PlanJob] = weakref.WeakSet()
 
 
@@ -635,7 +613,7 @@ class PlanJob:
             args=(scenario, options, self._result, self._news),
             name="agrichain-plan",
         )
-        with _without_main_script():
+        with hidden_main_script():
             self._process.start()
         type(self).started += 1
         _RUNNING.add(self)

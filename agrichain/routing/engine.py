@@ -37,25 +37,32 @@ def _multistart(problem: RoutingProblem, params: SolveParams) -> RoutingSolution
     return solve_multistart(problem, params)
 
 
+def _adaptive(problem: RoutingProblem, params: SolveParams) -> RoutingSolution:
+    from agrichain.routing.multistart import solve_adaptive_start
+
+    return solve_adaptive_start(problem, params)
+
+
 def _auto(problem: RoutingProblem, params: SolveParams) -> RoutingSolution:
     """The best engine for the problem's shape, as measured by ``agrichain bench``.
 
     Where PyVRP can express the whole problem (capacities, windows, depots, pairs
     without a transit limit) the PyVRP → OR-Tools portfolio wins (Solomon, CVRPLIB X);
     with maximum transit times (agrichain's collection problems) PyVRP's routes break
-    too many limits and the two-process OR-Tools multi-start wins
-    (benchmarks/README.md has the measurements).
+    too many limits; there the in-process adaptive OR-Tools start is used (the
+    two-process multi-start measured no better; benchmarks/README.md).
     """
     from agrichain.routing.pyvrp_engine import pyvrp_coverage
 
     if pyvrp_coverage(problem):
-        return _multistart(problem, params)
+        return _adaptive(problem, params)
     return _portfolio(problem, params)
 
 
 #: Engine name -> callable. "auto" picks by problem shape (see ``_auto``).
 ENGINES: dict[str, Engine] = {
     "auto": _auto,
+    "adaptive": _adaptive,
     "multistart": _multistart,
     "ortools": _ortools,
     "pyvrp": _pyvrp,

@@ -46,6 +46,7 @@ from multiprocessing.process import BaseProcess
 import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
+from agrichain._spawn import hidden_main_script
 from agrichain.routing.check import check_solution, unservable_reasons, usable_vehicles
 from agrichain.routing.ortools_engine import (
     _METAHEURISTIC,
@@ -223,7 +224,8 @@ def _helper() -> _Helper:
         ctx = multiprocessing.get_context("spawn")
         parent, child = ctx.Pipe()
         process = ctx.Process(target=_helper_main, args=(child,), daemon=True)
-        process.start()
+        with hidden_main_script():
+            process.start()
         child.close()
         _HELPER = _Helper(process, parent)
     return _HELPER
@@ -324,3 +326,26 @@ def solve_multistart(
 
 
 __all__ = ["ENGINE_NAME", "STARTS", "Start", "run_start", "shutdown_helper", "solve_multistart"]
+
+
+#: The start used alone by :func:`solve_adaptive_start` (the ``auto`` engine for
+#: problems with transit limits).
+ADAPTIVE_START = Start("adaptive", None, insertion_when_arc_drops=True)
+
+
+def solve_adaptive_start(problem: RoutingProblem, params: SolveParams) -> RoutingSolution:
+    """One in-process OR-Tools search: path-cheapest-arc first solution, or local cheapest
+    insertion when that drops visits (short fleets), then guided local search.
+
+    No extra process is started, so it is safe inside servers, notebooks and test runners.
+    """
+    t0 = time.monotonic()
+    mandatory_out = any(
+        problem.node_drop_penalty[n] == MANDATORY for n in unservable_reasons(problem)
+    )
+    if problem.visit_nodes().size == 0 or mandatory_out:
+        sol = solve_ortools(problem, params)
+        return replace(sol, engine="adaptive", wall_time_s=time.monotonic() - t0)
+    deadline = t0 + max(0.05, params.time_limit_s - SAFETY_MARGIN_S)
+    sol = run_start(problem, params, ADAPTIVE_START, deadline)
+    return replace(sol, engine="adaptive", wall_time_s=time.monotonic() - t0)

@@ -272,8 +272,7 @@ class RoutingSolution:
                 continue
             total += int(problem.vehicle_fixed_cost[route.vehicle])
             total += sum(
-                problem.arc_cost(route.vehicle, a, b)
-                for a, b in itertools.pairwise(nodes)
+                problem.arc_cost(route.vehicle, a, b) for a, b in itertools.pairwise(nodes)
             )
         return total
 
