@@ -138,8 +138,23 @@ def plan(
     ] = None,
     allocation: Annotated[
         AllocationMethod,
-        typer.Option("--allocation", help="How today's supply is allocated to orders."),
-    ] = AllocationMethod.nearest,
+        typer.Option(
+            "--allocation",
+            help="inventory: the multi-day PuLP planner; nearest: the simple greedy rule.",
+        ),
+    ] = AllocationMethod.inventory,
+    inv_solver: Annotated[
+        str | None, typer.Option("--inv-solver", help="Inventory MILP solver: highs or cbc.")
+    ] = None,
+    inv_time_limit: Annotated[
+        float | None, typer.Option("--inv-time-limit", min=0.1, help="Inventory solver limit (s).")
+    ] = None,
+    inv_gap: Annotated[
+        float | None, typer.Option("--inv-gap", min=0.0, max=1.0, help="Relative MIP gap.")
+    ] = None,
+    inv_threads: Annotated[
+        int | None, typer.Option("--inv-threads", min=1, help="Inventory solver threads.")
+    ] = None,
 ) -> None:
     """Plan the planning date: allocation, collection routes, and the output files."""
     from agrichain.allocation import NearestFarmAllocator
@@ -150,7 +165,14 @@ def plan(
     params = _run(lambda: routing_params(scenario, time_limit, seed, solution_limit, engine))
     allocator: Any = NearestFarmAllocator()
     if allocation is AllocationMethod.inventory:
-        allocator = _inventory_allocator()
+        allocator = _run(
+            lambda: _inventory_allocator(
+                solver=inv_solver,
+                time_limit_s=inv_time_limit,
+                mip_gap=inv_gap,
+                threads=inv_threads,
+            )
+        )
     with _progress(params.time_limit_s) as report:
         result = _run(
             lambda: plan_day(
@@ -175,12 +197,34 @@ def plan(
     raise typer.Exit(EXIT_OK if result.is_complete() else EXIT_PARTIAL)
 
 
-def _inventory_allocator() -> Any:
-    try:
-        from agrichain.inventory import InventoryAllocator
-    except ImportError as exc:  # pragma: no cover - depends on the installed package
-        raise _fail(f"inventory planner unavailable: {exc}", EXIT_INTERNAL) from None
-    return InventoryAllocator()
+def _inventory_allocator(**options: Any) -> Any:
+    from agrichain.inventory import InventoryAllocator
+
+    if options.get("solver") not in (None, "highs", "cbc"):
+        raise ValueError(f"unknown inventory solver {options['solver']!r}; choose highs or cbc")
+    return InventoryAllocator(**options)
+
+
+@app.command()
+def atp(
+    scenario_dir: Annotated[Path, typer.Argument(help="Scenario folder.")],
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Write the table as CSV (atomically).")
+    ] = None,
+    inv_solver: Annotated[str | None, typer.Option("--inv-solver")] = None,
+    inv_time_limit: Annotated[float | None, typer.Option("--inv-time-limit", min=0.1)] = None,
+) -> None:
+    """Available to promise: per upcoming session and product, the most kg still sellable fresh."""
+    from agrichain.inventory import available_to_promise
+    from agrichain.io import atomic_write_text, load_scenario
+
+    scenario = _run(lambda: load_scenario(scenario_dir))
+    overrides: dict[str, Any] = {"solver": inv_solver, "time_limit_s": inv_time_limit}
+    frame = _run(lambda: available_to_promise(scenario, **overrides))
+    if out is not None:
+        _run(lambda: atomic_write_text(out, frame.to_csv(index=False, lineterminator="\n")))
+    else:
+        typer.echo(frame.to_string(index=False))
 
 
 @app.command()
@@ -337,6 +381,34 @@ def bench_county(
         lambda: run_county_bench(sizes or None, time_limit, seed, progress=progress, csv_path=csv)
     )
     Console(highlight=False).print(format_county_table(frame), markup=False)
+
+
+@bench_app.command("inventory")
+def bench_inventory(
+    sizes: Annotated[
+        list[str] | None, typer.Option("--sizes", help="small, medium, large (default: all).")
+    ] = None,
+    solvers: Annotated[
+        list[str] | None, typer.Option("--solvers", help="highs, cbc (default: both).")
+    ] = None,
+    modes: Annotated[
+        list[str] | None, typer.Option("--modes", help="lp, milp, milp-exact (default: lp milp).")
+    ] = None,
+    time_limit: Annotated[float, typer.Option("--time-limit", min=0.1)] = 60.0,
+    seed: Annotated[int, typer.Option("--seed")] = 0,
+) -> None:
+    """Build and solve generated inventory models: build s, solve s, objective, gap, memory."""
+    from agrichain.bench.inventory import format_inventory_table, run_inventory_bench
+
+    kwargs: dict[str, Any] = {"time_limit_s": time_limit, "seed": seed}
+    if sizes:
+        kwargs["sizes"] = tuple(sizes)
+    if solvers:
+        kwargs["solvers"] = tuple(solvers)
+    if modes:
+        kwargs["modes"] = tuple(modes)
+    frame = _run(lambda: run_inventory_bench(**kwargs))
+    Console(highlight=False).print(format_inventory_table(frame), markup=False)
 
 
 def main() -> None:

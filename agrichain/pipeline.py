@@ -6,7 +6,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from agrichain.allocation import Allocation, Allocator, NearestFarmAllocator
+from agrichain.allocation import Allocation, Allocator
 from agrichain.geo import TravelModel
 from agrichain.model import Scenario
 from agrichain.plan import Plan, PlanStatus, TaskOutcome, Unserved
@@ -25,6 +25,13 @@ ProgressCallback = Callable[[str, float], None]
 
 def _noop(stage: str, fraction: float) -> None:
     return None
+
+
+def default_allocator() -> Allocator:
+    """The multi-day PuLP inventory planner (:class:`agrichain.inventory.InventoryAllocator`)."""
+    from agrichain.inventory import InventoryAllocator
+
+    return InventoryAllocator()
 
 
 def routing_params(
@@ -57,13 +64,16 @@ def plan_day(
 ) -> Plan:
     """Plan the planning date of ``scenario``: who supplies what, and the collection routes.
 
+    ``allocator`` defaults to the inventory planner; pass
+    :class:`~agrichain.allocation.NearestFarmAllocator` for the simple greedy rule.
+
     Infeasibility is not an exception: what cannot be planned is listed in
     ``Plan.unserved`` with a reason, and ``Plan.status`` is then ``partial``.
     """
     report = progress or _noop
     t0 = time.perf_counter()
     report("allocate", 0.0)
-    allocation = (allocator or NearestFarmAllocator()).allocate(scenario)
+    allocation = (allocator or default_allocator()).allocate(scenario)
     t_alloc = time.perf_counter() - t0
     report("route", 0.0)
     params = routing_params(scenario, time_limit_s, seed, solution_limit, engine)
@@ -206,4 +216,4 @@ def _summary(
     }
 
 
-__all__ = ["ProgressCallback", "plan_day", "routing_params"]
+__all__ = ["ProgressCallback", "default_allocator", "plan_day", "routing_params"]

@@ -465,10 +465,14 @@ def test_plan_job_reports_a_failure_as_a_message() -> None:
 
 
 def test_kpis_add_spoilage_only_for_inventory_plans(tiny_plan: Plan) -> None:
-    labels = [label for label, _ in sup.kpi_values(tiny_plan)]
-    assert "Spoilage (kg)" not in labels and sup.inventory_tables(tiny_plan) == {}
+    from agrichain.allocation import NearestFarmAllocator
+
+    nearest = plan_day(tiny_instance(), allocator=NearestFarmAllocator(), **LIMITS)  # type: ignore[arg-type]
+    labels = [label for label, _ in sup.kpi_values(nearest)]
+    assert "Spoilage (kg)" not in labels and sup.inventory_tables(nearest) == {}
+    assert "Spoilage (kg)" in [label for label, _ in sup.kpi_values(tiny_plan)]
     spoiled = dataclasses.replace(
-        tiny_plan, tables={"spoilage": pd.DataFrame({"day": [0, 1], "spoiled_kg": [1.0, 2.5]})}
+        nearest, tables={"spoilage": pd.DataFrame({"day": [0, 1], "spoiled_kg": [1.0, 2.5]})}
     )
     assert dict(sup.kpi_values(spoiled))["Spoilage (kg)"] == "3.5"
 

@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from agrichain.verify import conservation, verify_plan
 
 from agrichain.allocation import NearestFarmAllocator
 from agrichain.generate import GeneratorConfig, generate_scenario
 from agrichain.io import save_scenario
 from agrichain.pipeline import plan_day
+from agrichain.verify import conservation, verify_plan
 
 configs = st.builds(
     GeneratorConfig,

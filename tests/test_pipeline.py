@@ -7,16 +7,17 @@ from pathlib import Path
 
 import pytest
 from conftest import DAY, INSTANCES, tiny_scenario
-from agrichain.verify import conservation, verify_plan
 from typer.testing import CliRunner
 
+from agrichain.allocation import NearestFarmAllocator
 from agrichain.cli import EXIT_OK, EXIT_PARTIAL, app
 from agrichain.io import load_scenario, save_scenario
 from agrichain.model import Farm, Order, Supply, Vehicle
 from agrichain.pipeline import plan_day
 from agrichain.plan import PlanStatus
+from agrichain.verify import conservation, verify_plan
 
-LIMITS = {"time_limit_s": 20.0, "solution_limit": 30}
+LIMITS = {"time_limit_s": 20.0, "solution_limit": 30, "allocator": NearestFarmAllocator()}
 
 
 def _plan_to_files(scenario_dir: Path, out: Path, *args: str) -> int:
@@ -87,7 +88,9 @@ def test_infeasible_day_still_plans_and_explains(tmp_path: Path) -> None:
     scenario = _infeasible_scenario()
     folder = save_scenario(scenario, tmp_path / "sc")  # type: ignore[arg-type]
     out = tmp_path / "plan"
-    code = _plan_to_files(folder, out, "--time-limit", "10", "--solution-limit", "30")
+    code = _plan_to_files(
+        folder, out, "--time-limit", "10", "--solution-limit", "30", "--allocation", "nearest"
+    )
     assert code == EXIT_PARTIAL
     assert verify_plan(folder, out) == []
     _assert_conserved(folder, out)
@@ -192,3 +195,16 @@ def test_county_instance_with_time_limit(tmp_path: Path) -> None:
     assert summary["kg_collected"] > 0.8 * summary["kg_ordered"]
     assert verify_plan(folder, out) == []
     _assert_conserved(folder, out)
+
+
+def test_default_inventory_plan_is_reproducible(tmp_path: Path) -> None:
+    """The default allocation (the inventory planner) with a solution limit: same plan twice."""
+    folder = save_scenario(tiny_scenario(), tmp_path / "sc")
+    outs = [tmp_path / "a", tmp_path / "b"]
+    for out in outs:
+        code = _plan_to_files(folder, out, "--solution-limit", "20", "--seed", "3")
+        assert code == EXIT_OK
+        assert verify_plan(folder, out) == []
+        _assert_conserved(folder, out)
+    for name in ("routes.csv", "tasks.csv", "unserved.csv", "flows.csv", "inventory.csv"):
+        assert (outs[0] / name).read_bytes() == (outs[1] / name).read_bytes(), name
