@@ -415,9 +415,10 @@ def cross_check(s: Scenario) -> list[InputIssue]:
                     "<supply>", i, "date", f"date {x.date} is outside the horizon {start}..{last}"
                 )
             )
+    life_days = {p.product_id: p.shelf_life_days for p in s.products}
     for i, st in enumerate(s.stock):
-        if st.product_id in products:
-            life = next(p for p in s.products if p.product_id == st.product_id).shelf_life_days
+        if st.product_id in life_days:
+            life = life_days[st.product_id]
             if st.age_days >= life:
                 issues.append(
                     InputIssue(

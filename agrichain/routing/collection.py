@@ -336,41 +336,24 @@ def task_outcomes(model: CollectionModel, solution: RoutingSolution) -> list[Tas
             where[visit.node] = (vr.vehicle, visit.start)
     out = []
     for t, p, d in zip(model.tasks, model.pickup_node, model.delivery_node, strict=True):
-        product = sc.product[t.product_id]
-        if p in where and d in where:
-            veh, t_pick = where[p]
-            _, t_drop = where[d]
-            out.append(
-                TaskOutcome(
-                    task_id=t.task_id,
-                    farm_id=t.farm_id,
-                    product_id=t.product_id,
-                    kg=t.kg,
-                    logistics_point_id=t.logistics_point_id,
-                    vehicle_id=sc.vehicles[veh].vehicle_id,
-                    pickup_time=sc.datetime_at(t_pick / 60),
-                    delivery_time=sc.datetime_at(t_drop / 60),
-                    transit_min=(t_drop - t_pick) / 60.0,
-                    max_transit_min=product.max_transit_min,
-                    order_ids=t.order_ids,
-                )
+        served = p in where and d in where
+        veh, t_pick = where[p] if served else (None, 0)
+        t_drop = where[d][1] if served else 0
+        out.append(
+            TaskOutcome(
+                task_id=t.task_id,
+                farm_id=t.farm_id,
+                product_id=t.product_id,
+                kg=t.kg,
+                logistics_point_id=t.logistics_point_id,
+                vehicle_id=sc.vehicles[veh].vehicle_id if veh is not None else None,
+                pickup_time=sc.datetime_at(t_pick / 60) if served else None,
+                delivery_time=sc.datetime_at(t_drop / 60) if served else None,
+                transit_min=(t_drop - t_pick) / 60.0 if served else None,
+                max_transit_min=sc.product[t.product_id].max_transit_min,
+                order_ids=t.order_ids,
             )
-        else:
-            out.append(
-                TaskOutcome(
-                    task_id=t.task_id,
-                    farm_id=t.farm_id,
-                    product_id=t.product_id,
-                    kg=t.kg,
-                    logistics_point_id=t.logistics_point_id,
-                    vehicle_id=None,
-                    pickup_time=None,
-                    delivery_time=None,
-                    transit_min=None,
-                    max_transit_min=product.max_transit_min,
-                    order_ids=t.order_ids,
-                )
-            )
+        )
     return out
 
 

@@ -52,7 +52,7 @@ from agrichain.routing.ortools_engine import (
     _METAHEURISTIC,
     SearchTuning,
     _build,
-    _extract_routes,
+    _finish,
     _result,
     _search_parameters,
     _validate_pairs,
@@ -184,14 +184,7 @@ def run_start(
         )
         if searched is not None:
             solution = searched
-    stats["solve_s"] = time.perf_counter() - t_built
-    stats["ortools_status"] = routing_enums_pb2.RoutingSearchStatus.Value.Name(
-        int(routing.status())
-    )
-    if solution is None:
-        return _result(problem, t0, stats)
-    routes = _extract_routes(model, problem, solution)
-    return _result(problem, t0, stats, routes, int(solution.ObjectiveValue()) + out_penalty)
+    return _finish(model, problem, routing, solution, t0, t_built, stats, out_penalty)
 
 
 def _helper_main(conn: Connection) -> None:

@@ -418,6 +418,27 @@ def _result(
     )
 
 
+def _finish(
+    model: _Model,
+    problem: RoutingProblem,
+    routing: pywrapcp.RoutingModel,
+    solution: pywrapcp.Assignment | None,
+    t0: float,
+    t_built: float,
+    stats: dict[str, float | int | str],
+    out_penalty: int,
+) -> RoutingSolution:
+    """Record the search outcome in ``stats`` and turn ``solution`` into a RoutingSolution."""
+    stats["solve_s"] = time.perf_counter() - t_built
+    stats["ortools_status"] = routing_enums_pb2.RoutingSearchStatus.Value.Name(
+        int(routing.status())
+    )
+    if solution is None:
+        return _result(problem, t0, stats)
+    routes = _extract_routes(model, problem, solution)
+    return _result(problem, t0, stats, routes, int(solution.ObjectiveValue()) + out_penalty)
+
+
 def solve_ortools(
     problem: RoutingProblem,
     params: SolveParams,
@@ -527,11 +548,4 @@ def solve_ortools(
             solution = start
     else:
         solution = routing.SolveWithParameters(search)
-    stats["solve_s"] = time.perf_counter() - t_built
-    stats["ortools_status"] = routing_enums_pb2.RoutingSearchStatus.Value.Name(
-        int(routing.status())
-    )
-    if solution is None:
-        return _result(problem, t0, stats)
-    routes = _extract_routes(model, problem, solution)
-    return _result(problem, t0, stats, routes, int(solution.ObjectiveValue()) + out_penalty)
+    return _finish(model, problem, routing, solution, t0, t_built, stats, out_penalty)
