@@ -986,6 +986,32 @@ def map_data(
     )
 
 
+def _points_layer(
+    data: Any,
+    layer_id: str,
+    fill: str | list[int],
+    line: str | list[int],
+    min_px: float,
+    max_px: float,
+    line_px: float,
+) -> Any:
+    """A pickable, outlined scatter layer; sizes in pixels (string props are data accessors)."""
+    return pdk.Layer(
+        "ScatterplotLayer",
+        data,
+        id=layer_id,
+        get_position="[lon, lat]",
+        get_fill_color=fill,
+        get_line_color=line,
+        get_radius=40,
+        radius_min_pixels=min_px,
+        radius_max_pixels=max_px,
+        stroked=True,
+        line_width_min_pixels=line_px,
+        pickable=True,
+    )
+
+
 def build_deck(
     data: MapData, map_style: str | None = None, height_px: int = MAP_HEIGHT_PX
 ) -> pdk.Deck:
@@ -1027,52 +1053,11 @@ def build_deck(
             auto_highlight=True,
         )
     )
+    layers.append(_points_layer(data.farms, "farms", "color", [255, 255, 255], 5, 15, 1))
+    layers.append(_points_layer(data.stops, "stops", "color", [255, 255, 255], 7, 21, 1.5))
     layers.append(
-        pdk.Layer(
-            "ScatterplotLayer",
-            data.farms,
-            id="farms",
-            get_position="[lon, lat]",
-            get_fill_color="color",
-            get_line_color=[255, 255, 255],
-            get_radius=40,
-            radius_min_pixels=5,
-            radius_max_pixels=15,
-            stroked=True,
-            line_width_min_pixels=1,
-            pickable=True,
-        )
-    )
-    layers.append(
-        pdk.Layer(
-            "ScatterplotLayer",
-            data.stops,
-            id="stops",
-            get_position="[lon, lat]",
-            get_fill_color="color",
-            get_line_color=[255, 255, 255],
-            get_radius=40,
-            radius_min_pixels=7,
-            radius_max_pixels=21,
-            stroked=True,
-            line_width_min_pixels=1.5,
-            pickable=True,
-        )
-    )
-    layers.append(
-        pdk.Layer(
-            "ScatterplotLayer",
-            data.logistics_points,
-            id="logistics_points",
-            get_position="[lon, lat]",
-            get_fill_color=[255, 255, 255],
-            get_line_color="color",
-            get_radius=40,
-            radius_min_pixels=10,
-            radius_max_pixels=30,
-            stroked=True,
-            line_width_min_pixels=4,
-            pickable=True,
+        _points_layer(
+            data.logistics_points, "logistics_points", [255, 255, 255], "color", 10, 30, 4
         )
     )
     layers.append(
