@@ -23,7 +23,8 @@ requires it.
 Search: parallel cheapest insertion for the first solution while the model is
 small enough for the time limit (:func:`first_solution_strategy`), otherwise
 local cheapest insertion; then guided local search until ``solution_limit``
-solutions or ``time_limit_s``. Callers may instead name one first-solution
+solutions or ``time_limit_s`` (which bounds the whole call, building the model
+included). Callers may instead name one first-solution
 strategy, or several (each is built, the search starts from the cheapest), and
 adjust the local search with a :class:`SearchTuning`.
 """
@@ -516,7 +517,9 @@ def solve_ortools(
         ]
     strategy = strategies[0]
     stats["first_solution_strategy"] = strategy
-    search = _search_parameters(params, params.time_limit_s, strategy, tuning)
+    # The time limit bounds the whole call: building the model counts against it.
+    search_s = max(0.01, params.time_limit_s - (t_built - t0))
+    search = _search_parameters(params, search_s, strategy, tuning)
     routing = model.routing
 
     solution: pywrapcp.Assignment | None = None
@@ -527,7 +530,7 @@ def solve_ortools(
         if start is not None:
             solution = routing.SolveFromAssignmentWithParameters(start, search)
         if solution is None:
-            remaining = params.time_limit_s - (time.perf_counter() - t_built)
+            remaining = params.time_limit_s - (time.perf_counter() - t0)
             if remaining > 0:
                 solution = routing.SolveWithParameters(
                     _search_parameters(params, remaining, strategy, tuning)
