@@ -134,7 +134,11 @@ def plan(
         ),
     ] = None,
     engine: Annotated[
-        str | None, typer.Option("--engine", help="Routing engine: auto, ortools, portfolio.")
+        str | None,
+        typer.Option(
+            "--engine",
+            help="Routing engine: auto, decomposition, ortools, portfolio, pyvrp, ...",
+        ),
     ] = None,
     allocation: Annotated[
         AllocationMethod,

@@ -43,19 +43,25 @@ def _adaptive(problem: RoutingProblem, params: SolveParams) -> RoutingSolution:
     return solve_adaptive_start(problem, params)
 
 
+def _decomposition(problem: RoutingProblem, params: SolveParams) -> RoutingSolution:
+    from agrichain.routing.decomposition import solve_decomposition
+
+    return solve_decomposition(problem, params)
+
+
 def _auto(problem: RoutingProblem, params: SolveParams) -> RoutingSolution:
     """The best engine for the problem's shape, as measured by ``agrichain bench``.
 
     Where PyVRP can express the whole problem (capacities, windows, depots, pairs
     without a transit limit) the PyVRP → OR-Tools portfolio wins (Solomon, CVRPLIB X);
     with maximum transit times (agrichain's collection problems) PyVRP's routes break
-    too many limits; there the in-process adaptive OR-Tools start is used (the
-    two-process multi-start measured no better; benchmarks/README.md).
+    too many limits; there route-based decomposition around OR-Tools is used
+    (cheaper than plain OR-Tools GLS on every county case; benchmarks/README.md).
     """
     from agrichain.routing.pyvrp_engine import pyvrp_coverage
 
     if pyvrp_coverage(problem):
-        return _adaptive(problem, params)
+        return _decomposition(problem, params)
     return _portfolio(problem, params)
 
 
@@ -63,6 +69,7 @@ def _auto(problem: RoutingProblem, params: SolveParams) -> RoutingSolution:
 ENGINES: dict[str, Engine] = {
     "auto": _auto,
     "adaptive": _adaptive,
+    "decomposition": _decomposition,
     "multistart": _multistart,
     "ortools": _ortools,
     "pyvrp": _pyvrp,
