@@ -9,7 +9,7 @@ import pytest
 from pdp_builders import assert_constraints_hold, cold_pdp, routes
 
 from agrichain.routing import RoutingProblem, RoutingSolution, SolveParams, solve
-from agrichain.routing.decomposition import restrict, route_cost, solve_decomposition
+from agrichain.routing.decomposition import restrict, solve_decomposition
 from agrichain.routing.ortools_engine import solve_ortools
 
 LIMITED = SolveParams(time_limit_s=60.0, solution_limit=30)
@@ -65,7 +65,7 @@ def test_decomposition_is_feasible_and_its_objective_is_recomputable(
     assert_constraints_hold(problem, decomposed)
     assert int(decomposed.stats["subproblems"]) >= 2
     assert decomposed.objective == decomposed.cost(problem) + penalties(problem, decomposed)
-    assert decomposed.objective == sum(route_cost(problem, r) for r in decomposed.routes) + (
+    assert decomposed.objective == sum(r.cost(problem) for r in decomposed.routes) + (
         penalties(problem, decomposed)
     )
     # Each phase only ever lowers the objective.

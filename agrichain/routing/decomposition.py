@@ -148,18 +148,6 @@ def restrict(problem: RoutingProblem, visits: IntArray, vehicles: IntArray) -> S
     return Subproblem(problem=sub, nodes=nodes, vehicles=vehicles)
 
 
-def route_cost(problem: RoutingProblem, route: VehicleRoute) -> int:
-    """Objective cost of one route: fixed cost (if it visits anything) plus arc costs."""
-    nodes = [v.node for v in route.visits]
-    if len(nodes) <= 2:
-        return 0
-    coef = float(problem.vehicle_distance_cost[route.vehicle])
-    loc = problem.node_location[nodes]
-    arcs = problem.distance[loc[:-1], loc[1:]]
-    arc_cost = sum(round(int(d) * coef) for d in arcs.tolist()) if coef != 1.0 else int(arcs.sum())
-    return int(problem.vehicle_fixed_cost[route.vehicle]) + arc_cost
-
-
 class _State:
     """The current whole solution: one route per used vehicle and the dropped visit nodes."""
 
@@ -173,9 +161,7 @@ class _State:
         return int(sum(int(self.problem.node_drop_penalty[n]) for n in nodes))
 
     def objective(self) -> int:
-        return sum(route_cost(self.problem, r) for r in self.routes.values()) + self.penalty(
-            self.dropped
-        )
+        return sum(r.cost(self.problem) for r in self.routes.values()) + self.penalty(self.dropped)
 
 
 def _pickup_locations(problem: RoutingProblem, route: VehicleRoute) -> IntArray:
@@ -261,7 +247,7 @@ def _improve(
         for v in vehicles
     ]
     replaced = [*vehicles, *([] if retired is None else [retired])]
-    before = sum(route_cost(problem, state.routes[v]) for v in replaced if v in state.routes)
+    before = sum(state.routes[v].cost(problem) for v in replaced if v in state.routes)
     before += state.penalty([n for n in visits if n in state.dropped])
     solution = solve_ortools(
         sub.problem,
@@ -468,6 +454,5 @@ __all__ = [
     "ENGINE_NAME",
     "Subproblem",
     "restrict",
-    "route_cost",
     "solve_decomposition",
 ]

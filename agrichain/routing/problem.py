@@ -239,6 +239,15 @@ class VehicleRoute:
         """Visited nodes without the start and end node."""
         return [v.node for v in self.visits[1:-1]]
 
+    def cost(self, problem: RoutingProblem) -> int:
+        """Fixed cost (if the route visits anything) plus arc costs, as the engines count them."""
+        nodes = [v.node for v in self.visits]
+        if len(nodes) <= 2:
+            return 0
+        return int(problem.vehicle_fixed_cost[self.vehicle]) + sum(
+            problem.arc_cost(self.vehicle, a, b) for a, b in itertools.pairwise(nodes)
+        )
+
 
 @dataclass(frozen=True)
 class RoutingSolution:
@@ -265,16 +274,7 @@ class RoutingSolution:
 
     def cost(self, problem: RoutingProblem) -> int:
         """Arc costs plus fixed costs of used vehicles, recomputed from the routes."""
-        total = 0
-        for route in self.routes:
-            nodes = [v.node for v in route.visits]
-            if len(nodes) <= 2:
-                continue
-            total += int(problem.vehicle_fixed_cost[route.vehicle])
-            total += sum(
-                problem.arc_cost(route.vehicle, a, b) for a, b in itertools.pairwise(nodes)
-            )
-        return total
+        return sum(route.cost(problem) for route in self.routes)
 
     def summary(self) -> str:
         return (
