@@ -26,16 +26,15 @@ as the limits, not the clock, end the search.
 
 from __future__ import annotations
 
-import atexit
 import itertools
-import multiprocessing
 import time
 from collections.abc import Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass, replace
 
 import numpy as np
 
+from agrichain.routing import helper
 from agrichain.routing.check import check_solution, unservable_reasons
 from agrichain.routing.ortools_engine import solve_ortools
 from agrichain.routing.problem import (
@@ -61,8 +60,6 @@ RELAXED_PYVRP_SHARE = 0.25
 SAFETY_MARGIN_S = 0.25
 #: Seed offset of the second worker's PyVRP run.
 HEDGE_SEED_OFFSET = 7919
-
-_POOL: ProcessPoolExecutor | None = None
 
 
 @dataclass(frozen=True)
@@ -236,24 +233,6 @@ def _run_job(job: _Job) -> list[tuple[str, RoutingSolution]]:
     return out
 
 
-def _pool() -> ProcessPoolExecutor:
-    global _POOL
-    if _POOL is None:
-        _POOL = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
-    return _POOL
-
-
-def shutdown_workers() -> None:
-    """Stop the helper process used when ``num_workers >= 2`` (it restarts on demand)."""
-    global _POOL
-    if _POOL is not None:
-        _POOL.shutdown(wait=False, cancel_futures=True)
-        _POOL = None
-
-
-atexit.register(shutdown_workers)
-
-
 def _relabel(
     solution: RoutingSolution, t0: float, stats: dict[str, float | int | str]
 ) -> RoutingSolution:
@@ -288,13 +267,13 @@ def solve_portfolio(problem: RoutingProblem, params: SolveParams) -> RoutingSolu
 
     hedge: Future[list[tuple[str, RoutingSolution]]] | None = None
     hedge_note = "off"
-    if params.num_workers >= 2:
+    if helper.helper_available(params.num_workers):
         if exact:
             hedge_params = replace(params, seed=params.seed + HEDGE_SEED_OFFSET)
             job = _Job("pyvrp+ortools", problem, hedge_params, deadline, 1.0)
         else:
             job = _Job("ortools", problem, params, deadline, 0.0)
-        hedge = _pool().submit(_run_job, job)
+        hedge = helper.submit(_run_job, job)
 
     candidates = _run_job(_Job("pyvrp+ortools", problem, params, deadline, share))
     if hedge is not None:
@@ -307,7 +286,7 @@ def solve_portfolio(problem: RoutingProblem, params: SolveParams) -> RoutingSolu
             hedge_note = "late"
         except Exception as exc:  # a failed hedge only loses a candidate
             hedge_note = f"failed: {type(exc).__name__}: {exc}"[:200]
-            shutdown_workers()
+            helper.shutdown_helper()
 
     ranked = sorted(
         ((_rank(problem, sol), k, label, sol) for k, (label, sol) in enumerate(candidates)),
@@ -318,6 +297,7 @@ def solve_portfolio(problem: RoutingProblem, params: SolveParams) -> RoutingSolu
         "winner": label,
         "omitted_by_pyvrp": ",".join(omitted),
         "hedge": hedge_note,
+        "processes": 1 if hedge is None else 2,
     }
     for rank, _, cand_label, _sol in ranked:
         stats[f"{cand_label}_objective"] = rank[2] if not rank[0] else -1
