@@ -140,6 +140,10 @@ def plan(
             help="Routing engine: auto, decomposition, ortools, portfolio, pyvrp, ...",
         ),
     ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option("--workers", min=1, help="Processes the routing search may use."),
+    ] = None,
     allocation: Annotated[
         AllocationMethod,
         typer.Option(
@@ -166,7 +170,9 @@ def plan(
     from agrichain.pipeline import plan_day, routing_params
 
     scenario = _run(lambda: load_scenario(scenario_dir))
-    params = _run(lambda: routing_params(scenario, time_limit, seed, solution_limit, engine))
+    params = _run(
+        lambda: routing_params(scenario, time_limit, seed, solution_limit, engine, workers)
+    )
     allocator: Any = NearestFarmAllocator()
     if allocation is AllocationMethod.inventory:
         allocator = _run(
@@ -185,6 +191,7 @@ def plan(
                 seed=params.seed,
                 solution_limit=params.solution_limit,
                 engine=params.engine,
+                workers=params.num_workers,
                 allocator=allocator,
                 progress=report,
             )
@@ -373,6 +380,10 @@ def bench_county(
     ] = 30.0,
     seed: Annotated[int, typer.Option("--seed")] = 0,
     csv: Annotated[Path | None, typer.Option("--csv", help="Write one row per run.")] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option("--workers", min=1, help="Processes the engine may use (default 2)."),
+    ] = None,
 ) -> None:
     """Route generated county scenarios with the engine and with plain OR-Tools GLS."""
     from agrichain.bench.county import format_county_table, run_county_bench
@@ -382,7 +393,9 @@ def bench_county(
             _err_console().print(f"[{done}/{total}] {row.get('scenario', '')}", markup=False)
 
     frame = _run(
-        lambda: run_county_bench(sizes or None, time_limit, seed, progress=progress, csv_path=csv)
+        lambda: run_county_bench(
+            sizes or None, time_limit, seed, progress=progress, csv_path=csv, workers=workers
+        )
     )
     Console(highlight=False).print(format_county_table(frame), markup=False)
 

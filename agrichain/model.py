@@ -179,6 +179,9 @@ class RoutingSettings(_Record):
     solution_limit: Annotated[int, Field(gt=0)] | None = None
     seed: int = 0
     engine: str = "auto"
+    workers: Annotated[int, Field(ge=1)] = 2
+    """Processes the routing search may use: the decomposition and portfolio engines run
+    a second one when this is at least 2 and the machine has two CPUs."""
     drop_penalty_per_kg: NonNegative = 50.0
     """Objective cost (currency) of leaving one kg uncollected."""
     drop_penalty_per_task: NonNegative = 1000.0

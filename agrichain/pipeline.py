@@ -40,6 +40,7 @@ def routing_params(
     seed: int | None = None,
     solution_limit: int | None = None,
     engine: str | None = None,
+    workers: int | None = None,
 ) -> SolveParams:
     """Routing limits: explicit arguments override ``scenario.toml``."""
     r = scenario.settings.routing
@@ -48,6 +49,7 @@ def routing_params(
         solution_limit=solution_limit if solution_limit is not None else r.solution_limit,
         seed=int(seed if seed is not None else r.seed),
         engine=engine or r.engine,
+        num_workers=int(workers if workers is not None else r.workers),
     )
 
 
@@ -58,6 +60,7 @@ def plan_day(
     seed: int | None = None,
     solution_limit: int | None = None,
     engine: str | None = None,
+    workers: int | None = None,
     allocator: Allocator | None = None,
     travel: TravelModel | None = None,
     progress: ProgressCallback | None = None,
@@ -76,7 +79,7 @@ def plan_day(
     allocation = (allocator or default_allocator()).allocate(scenario)
     t_alloc = time.perf_counter() - t0
     report("route", 0.0)
-    params = routing_params(scenario, time_limit_s, seed, solution_limit, engine)
+    params = routing_params(scenario, time_limit_s, seed, solution_limit, engine, workers)
     t1 = time.perf_counter()
     model = build_collection_model(scenario, allocation.tasks, travel)
     t_build = time.perf_counter() - t1
@@ -210,6 +213,8 @@ def _summary(
             "time_limit_s": params.time_limit_s,
             "solution_limit": params.solution_limit,
             "seed": params.seed,
+            "workers": params.num_workers,
+            "processes": int(solution.stats.get("processes", 1)),
         },
         "timings_s": {k: round(v, 3) for k, v in timings.items()},
         "wall_time_s": round(timings["wall_time_s"], 3),

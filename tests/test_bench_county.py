@@ -62,6 +62,7 @@ def test_both_engines_plan_and_verify(tiny_run: tuple[pd.DataFrame, Path]) -> No
     assert (df["cold_checked"] <= df["cold_tasks"]).all()
     assert (df["tasks"] > 0).all() and (df["cold_tasks"] > 0).all()
     assert (df["kg_collected"] > 0).all()
+    assert (df["processes"] == 1).all()  # the small case is solved whole, in one process
     for rec in df.to_dict("records"):
         assert rec["total_cost"] == pytest.approx(rec["route_cost"] + rec["penalty"])
         assert rec["total_cost"] == pytest.approx(rec["objective"], rel=1e-3)

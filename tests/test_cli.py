@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import filecmp
+import json
 from pathlib import Path
 
 import pytest
@@ -24,6 +25,17 @@ def test_plan_success_is_silent_off_a_terminal(tmp_path: Path) -> None:
     assert result.exit_code == EXIT_OK
     assert result.output == ""
     assert (tmp_path / "p" / "summary.json").exists()
+
+
+def test_workers_option_reaches_the_routing_search(tmp_path: Path) -> None:
+    folder = save_scenario(tiny_scenario(), tmp_path / "sc")
+    out = tmp_path / "p"
+    args = ["plan", str(folder), "--out", str(out), "--solution-limit", "20", "--workers", "1"]
+    assert runner.invoke(app, args).exit_code == EXIT_OK
+    routing = json.loads((out / "summary.json").read_text())["routing"]
+    assert routing["workers"] == 1 and routing["processes"] == 1
+    bad = runner.invoke(app, [*args[:-1], "0"])
+    assert bad.exit_code == EXIT_INPUT  # a usage error
 
 
 def test_internal_error_is_one_line_and_exit_1(

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 
 import numpy as np
 import pytest
 from pdp_builders import assert_constraints_hold, cold_pdp, routes
 
-from agrichain.routing import RoutingProblem, RoutingSolution, SolveParams, solve
+from agrichain.routing import RoutingProblem, RoutingSolution, SolveParams, decomposition, solve
 from agrichain.routing.decomposition import restrict, solve_decomposition
 from agrichain.routing.ortools_engine import solve_ortools
 
@@ -108,3 +109,51 @@ def test_auto_uses_decomposition_where_pairs_have_transit_limits(problem: Routin
     sol = solve(problem, dataclasses.replace(LIMITED, engine="auto"))
     assert sol.engine == "decomposition"
     assert_constraints_hold(problem, sol)
+
+
+two_cpus = pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="needs two CPUs")
+
+
+@two_cpus
+def test_two_processes_search_disjoint_subproblems_deterministically(
+    problem: RoutingProblem, decomposed: RoutingSolution
+) -> None:
+    params = dataclasses.replace(LIMITED, num_workers=2)
+    first = solve_decomposition(problem, params, **SMALL_SUBPROBLEMS)
+    assert first.stats["helper"] == "ok" and first.stats["processes"] == 2
+    assert_constraints_hold(problem, first)
+    assert first.objective == first.cost(problem) + penalties(problem, first)
+    assert first.objective <= int(first.stats["decomposed_objective"])
+    assert "helper_polish_objective" in first.stats
+    again = solve_decomposition(problem, params, **SMALL_SUBPROBLEMS)
+    assert routes(again) == routes(first) and again.objective == first.objective
+    # One process searches the same subproblems one after the other.
+    assert decomposed.stats["processes"] == 1 and "helper_polish_objective" not in decomposed.stats
+
+
+def test_steps_hold_disjoint_subproblems(problem: RoutingProblem) -> None:
+    first = solve_ortools(problem, dataclasses.replace(LIMITED, solution_limit=1))
+    servable = problem.visit_nodes()
+    state = decomposition._State(problem, list(first.routes), servable)
+    vehicles = np.arange(problem.num_vehicles)
+    tasks: list[int | None] = [*sorted(state.routes), None, None]
+    covered: set[int] = set()
+    seen_steps = 0
+    while jobs := decomposition._next_step(state, tasks, covered, vehicles, 24, width=2):
+        seen_steps += 1
+        assert 1 <= len(jobs) <= 2
+        used = [set(j.vehicles) | ({j.retired} if j.retired is not None else set()) for j in jobs]
+        visits = [set(j.visits) for j in jobs]
+        if len(jobs) == 2:
+            assert not used[0] & used[1] and not visits[0] & visits[1]
+        for job in jobs:
+            # Each job holds its routes' visits whole and starts from them.
+            for v, initial in zip(job.vehicles, job.initial, strict=True):
+                assert set(initial) <= set(job.visits)
+                if v in state.routes:
+                    assert list(initial) == state.routes[v].customer_nodes()
+            if job.retired is not None:
+                assert job.retired not in job.vehicles
+                assert set(state.routes[job.retired].customer_nodes()) <= set(job.visits)
+    assert seen_steps >= 2
+    assert set(state.routes) <= covered  # every route was in a subproblem of the pass

@@ -49,6 +49,9 @@ def test_tiny_plan_is_complete_valid_and_conserving(tmp_path: Path) -> None:
     assert summary["status"] == "complete"
     assert summary["kg_unserved"] == 0
     assert summary["kg_collected"] == pytest.approx(250.0)
+    # scenario default: the search may use two processes; a 3-task day needs one
+    assert summary["routing"]["workers"] == 2
+    assert summary["routing"]["processes"] == 1
 
 
 def _infeasible_scenario() -> object:

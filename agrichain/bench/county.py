@@ -124,6 +124,7 @@ COLUMNS = [
     "tasks",
     "cold_tasks",
     "engine",
+    "processes",
     "total_cost",
     "route_cost",
     "penalty",
@@ -220,6 +221,7 @@ def run_case(
     *,
     solution_limit: int | None = None,
     scenario: Scenario | None = None,
+    workers: int | None = None,
 ) -> dict[str, Any]:
     """Plan ``case`` with ``engine``, write and verify the plan; one result row (no ratio)."""
     scenario = case_scenario(case) if scenario is None else scenario
@@ -234,6 +236,7 @@ def run_case(
         seed=seed,
         solution_limit=solution_limit,
         engine=engine,
+        workers=workers,
         allocator=NearestFarmAllocator(),
     )
     wall = time.perf_counter() - t0
@@ -254,6 +257,7 @@ def run_case(
         "tasks": len(plan.tasks),
         "cold_tasks": sum(1 for t in plan.tasks if t.product_id in cold),
         "engine": engine,
+        "processes": int(s["routing"]["processes"]),
         "total_cost": route_cost + penalty,
         "route_cost": route_cost,
         "penalty": penalty,
@@ -298,6 +302,7 @@ def run_county_bench(
     cases: Sequence[CountyCase] | None = None,
     work_dir: Path | None = None,
     csv_path: Path | None = None,
+    workers: int | None = None,
 ) -> pd.DataFrame:
     """One row per case and engine (columns :data:`COLUMNS`); ``ratio`` = total cost / reference.
 
@@ -305,6 +310,8 @@ def run_county_bench(
     is registered only for the duration of the call). ``seed`` is the solver
     seed; the scenarios are fixed by their cases. ``cases`` overrides ``sizes``.
     Scenario and plan folders go to ``work_dir`` (kept) or a temporary folder.
+    ``workers`` (default: the scenario's ``routing.workers``) is passed to every
+    engine; plain GLS uses one process whatever it is.
     ``progress(done, total, row)`` is called after each run.
     """
     if len(engines) < 2:
@@ -327,6 +334,7 @@ def run_county_bench(
                     root,
                     solution_limit=solution_limit,
                     scenario=scenario,
+                    workers=workers,
                 )
                 case_rows.append(row)
                 rows.append(row)
@@ -399,6 +407,7 @@ def format_county_table(df: pd.DataFrame) -> str:
         "km",
         "tight",
         "viol",
+        "proc",
         "wall s",
         "ratio",
     ]
@@ -417,6 +426,7 @@ def format_county_table(df: pd.DataFrame) -> str:
             _cell(r["km"], 0),
             str(r["transit_tight"]),
             str(r["violations"]),
+            str(r["processes"]),
             _cell(r["wall_s"], 1),
             _cell(r["ratio"], 3),
         ]

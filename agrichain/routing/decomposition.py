@@ -32,13 +32,16 @@ solved depends on the machine's speed.
 from __future__ import annotations
 
 import time
+from concurrent.futures import Future
 from dataclasses import dataclass, replace
 
 import numpy as np
 from ortools.constraint_solver import pywrapcp
 
+from agrichain.routing import helper
 from agrichain.routing.check import unservable_reasons, usable_vehicles
 from agrichain.routing.ortools_engine import (
+    SearchTuning,
     _build,
     _extract_routes,
     _Model,
@@ -78,6 +81,12 @@ PASS_SHIFT = 7
 #: Smallest routes whose vehicle each pass tries to retire (its visits spread over
 #: the neighbouring routes of a subproblem without it).
 RETIRE_TRIES = 2
+#: Seconds the search waits past a step's end for the helper process before going on alone.
+HELPER_GRACE_S = 0.5
+#: Local-search tuning of the helper's polish. A polish of some seconds is one descent
+#: to a local optimum, and the operators' order decides which (f120 county case, three
+#: decomposed starts, 11 s: default 896 / 905 / 928 K, bandit 888 / 921 / 931 K).
+HELPER_POLISH_TUNING = SearchTuning(multi_armed_bandit_operators=True)
 #: Unused vehicles offered to each subproblem (a route may move to one of them).
 SPARE_VEHICLES = 1
 ARC_FIRST_SOLUTION = "PATH_CHEAPEST_ARC"
@@ -183,9 +192,17 @@ def _dropped_units(problem: RoutingProblem, dropped: set[int]) -> list[list[int]
 
 
 def _select(
-    state: _State, seed: int, spare: list[int], target_visits: int
+    state: _State,
+    seed: int,
+    spare: list[int],
+    target_visits: int,
+    busy: frozenset[int] = frozenset(),
 ) -> tuple[list[int], list[int]]:
-    """Vehicles and visit nodes of the subproblem around route ``seed``."""
+    """Vehicles and visit nodes of the subproblem around route ``seed``.
+
+    Routes of ``busy`` vehicles (in another subproblem being solved) are left out,
+    and so are the dropped visits nearest to them.
+    """
     problem = state.problem
     vehicles = sorted(state.routes)
     locs = {v: _pickup_locations(problem, state.routes[v]) for v in vehicles}
@@ -198,7 +215,7 @@ def _select(
         b = dist[np.ix_(there, seed_locs)].min(axis=1).mean()
         return float(a + b)
 
-    ranked = sorted(vehicles, key=lambda v: (closeness(v), v))
+    ranked = sorted((v for v in vehicles if v not in busy), key=lambda v: (closeness(v), v))
     chosen: list[int] = []
     visits: list[int] = []
     for v in ranked:
@@ -225,49 +242,205 @@ def _select(
     return sorted(chosen), visits
 
 
-def _improve(
-    state: _State,
-    vehicles: list[int],
-    visits: list[int],
-    params: SolveParams,
-    slice_s: float,
-    retired: int | None = None,
-) -> bool:
-    """Search the subproblem from the current routes; adopt it if cheaper. True if adopted.
+@dataclass(frozen=True)
+class _Job:
+    """One subproblem to search: its vehicles and visits, where it starts and what it costs now."""
 
-    ``retired`` names a vehicle whose route's visits are in ``visits`` but which is
-    not among ``vehicles``: the search starts with those visits unrouted and the
-    vehicle is unused afterwards if the result is adopted (its fixed cost saved).
-    """
+    vehicles: tuple[int, ...]
+    visits: tuple[int, ...]
+    initial: tuple[tuple[int, ...], ...]
+    """Current customer nodes of each of ``vehicles`` (original node ids)."""
+    retired: int | None
+    """A vehicle whose visits are in ``visits`` but which is not among ``vehicles``:
+    the search starts with them unrouted and the vehicle is unused if it is adopted."""
+    before: int
+    """Current cost of the routes it replaces plus the penalty of its dropped visits."""
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    """A subproblem's best solution, in the whole problem's node and vehicle ids."""
+
+    objective: int
+    routes: tuple[VehicleRoute, ...]
+
+
+def _job(state: _State, vehicles: list[int], visits: list[int], retired: int | None = None) -> _Job:
     problem = state.problem
-    sub = restrict(problem, np.asarray(visits, dtype=np.int64), np.asarray(vehicles))
-    to_sub = {int(n): k for k, n in enumerate(sub.nodes.tolist())}
-    initial = [
-        [to_sub[n] for n in state.routes[v].customer_nodes()] if v in state.routes else []
-        for v in vehicles
-    ]
     replaced = [*vehicles, *([] if retired is None else [retired])]
     before = sum(state.routes[v].cost(problem) for v in replaced if v in state.routes)
     before += state.penalty([n for n in visits if n in state.dropped])
+    initial = tuple(
+        tuple(state.routes[v].customer_nodes()) if v in state.routes else () for v in vehicles
+    )
+    return _Job(tuple(vehicles), tuple(visits), initial, retired, before)
+
+
+def search_subproblem(
+    problem: RoutingProblem, job: _Job, params: SolveParams, end: float
+) -> _Outcome | None:
+    """Guided local search on ``job``'s subproblem from its current routes until ``end``.
+
+    ``end`` is a ``time.monotonic()`` instant (the clock is system-wide, so the
+    helper process can use it too). None when OR-Tools returns no solution.
+    """
+    sub = restrict(problem, np.asarray(job.visits, dtype=np.int64), np.asarray(job.vehicles))
+    to_sub = {int(n): k for k, n in enumerate(sub.nodes.tolist())}
+    initial = [[to_sub[n] for n in route] for route in job.initial]
     solution = solve_ortools(
         sub.problem,
-        replace(params, time_limit_s=slice_s, engine="ortools"),
+        replace(params, time_limit_s=max(0.01, end - time.monotonic()), engine="ortools"),
         initial_routes=initial,
     )
-    if solution.status == SolveStatus.NO_SOLUTION or solution.objective >= before:
+    if solution.status == SolveStatus.NO_SOLUTION:
+        return None
+    routes = tuple(
+        VehicleRoute(
+            vehicle=int(sub.vehicles[r.vehicle]),
+            visits=tuple(replace(x, node=int(sub.nodes[x.node])) for x in r.visits),
+        )
+        for r in solution.routes
+    )
+    return _Outcome(solution.objective, routes)
+
+
+def polish_whole(
+    problem: RoutingProblem,
+    routes: tuple[tuple[int, ...], ...],
+    params: SolveParams,
+    end: float,
+    tuning: SearchTuning | None,
+) -> _Outcome | None:
+    """Guided local search on the whole problem from ``routes`` (one per vehicle) until ``end``."""
+    solution = solve_ortools(
+        problem,
+        replace(params, time_limit_s=max(0.01, end - time.monotonic()), engine="ortools"),
+        initial_routes=routes,
+        tuning=tuning,
+    )
+    if solution.status == SolveStatus.NO_SOLUTION:
+        return None
+    return _Outcome(solution.objective, solution.routes)
+
+
+def _adopt(state: _State, job: _Job, outcome: _Outcome | None) -> bool:
+    """Replace ``job``'s routes with ``outcome`` if that is cheaper. True if adopted."""
+    if outcome is None or outcome.objective >= job.before:
         return False
-    for v in replaced:
+    for v in (*job.vehicles, *(() if job.retired is None else (job.retired,))):
         state.routes.pop(v, None)
     routed: set[int] = set()
-    for r in solution.routes:
-        nodes = sub.nodes
-        visits_back = tuple(replace(x, node=int(nodes[x.node])) for x in r.visits)
-        vehicle = int(sub.vehicles[r.vehicle])
-        state.routes[vehicle] = VehicleRoute(vehicle=vehicle, visits=visits_back)
-        routed.update(x.node for x in visits_back[1:-1])
+    for route in outcome.routes:
+        if len(route.visits) > 2:
+            state.routes[route.vehicle] = route
+            routed.update(route.customer_nodes())
     state.dropped.difference_update(routed)
-    state.dropped.update(n for n in visits if n not in routed)
+    state.dropped.update(n for n in job.visits if n not in routed)
     return True
+
+
+class _Runner:
+    """Searches a step's subproblems: the first here, a second one at once in the helper."""
+
+    def __init__(self, problem: RoutingProblem, params: SolveParams, use_helper: bool):
+        self.problem = problem
+        self.params = params
+        self.helper_note = "off"
+        if use_helper:
+            helper.warm_up()
+            self.helper_note = "ok"
+
+    @property
+    def width(self) -> int:
+        """Subproblems searched at once."""
+        return 2 if self.helper_note == "ok" else 1
+
+    def run(self, state: _State, jobs: list[_Job], end: float) -> list[bool]:
+        """Search ``jobs`` (disjoint, at most :attr:`width`) until ``end``; adopt the cheaper.
+
+        Returns, per job, whether its result was adopted.
+        """
+        future: Future[_Outcome | None] | None = None
+        if len(jobs) > 1:
+            future = helper.submit(search_subproblem, self.problem, jobs[1], self.params, end)
+        outcomes = [search_subproblem(self.problem, jobs[0], self.params, end)]
+        if future is not None:
+            outcomes.append(self.collect(future, end))
+        return [_adopt(state, job, out) for job, out in zip(jobs, outcomes, strict=True)]
+
+    def polish(self, state: _State, end: float) -> Future[_Outcome | None] | None:
+        """Start the helper's polish of ``state`` (None without a helper)."""
+        if self.width < 2:
+            return None
+        routes = tuple(
+            tuple(state.routes[v].customer_nodes()) if v in state.routes else ()
+            for v in range(self.problem.num_vehicles)
+        )
+        return helper.submit(
+            polish_whole, self.problem, routes, self.params, end, HELPER_POLISH_TUNING
+        )
+
+    def collect(self, future: Future[_Outcome | None] | None, end: float) -> _Outcome | None:
+        """The helper's result, or None (then the helper is stopped) if late or failed."""
+        if future is None:
+            return None
+        wait_s = max(0.0, end - time.monotonic()) + HELPER_GRACE_S
+        try:
+            return future.result(timeout=wait_s)
+        except Exception as exc:  # late or failed: go on alone, keep what we have
+            self.helper_note = "late" if isinstance(exc, TimeoutError) else f"failed: {exc}"[:200]
+            helper.shutdown_helper()
+            return None
+
+
+def _next_step(
+    state: _State,
+    tasks: list[int | None],
+    covered: set[int],
+    vehicles: IntArray,
+    target_visits: int,
+    width: int,
+) -> list[_Job]:
+    """The next (at most ``width``) disjoint subproblems of a pass; [] when the pass is over.
+
+    ``tasks`` (consumed from the front) holds seed routes and, as None, retirement
+    tries: the smallest route not yet tried in this pass is spread over its
+    neighbours. ``covered`` collects the routes already in a subproblem this pass
+    (retirement tries are marked with a negative vehicle id).
+    """
+    jobs: list[_Job] = []
+    busy: set[int] = set()
+    while tasks and len(jobs) < width:
+        task = tasks.pop(0)
+        if task is not None:
+            if task not in state.routes or task in covered:
+                continue
+            spare = [
+                int(v)
+                for v in vehicles.tolist()
+                if int(v) not in state.routes and int(v) not in busy
+            ]
+            chosen, visits = _select(state, task, spare, target_visits, frozenset(busy))
+            covered.update(chosen)
+            busy.update(chosen)
+            jobs.append(_job(state, chosen, visits))
+            continue
+        if len(state.routes) < 2:
+            continue
+        candidates = sorted(
+            (v for v in state.routes if v not in busy and -1 - v not in covered),
+            key=lambda v: (len(state.routes[v].visits), v),
+        )
+        if not candidates:
+            continue
+        retired = candidates[0]
+        covered.add(-1 - retired)
+        chosen, visits = _select(state, retired, [], target_visits, frozenset(busy))
+        others = [v for v in chosen if v != retired]
+        if others:  # else the route alone fills a subproblem
+            busy.update(chosen)
+            jobs.append(_job(state, others, visits, retired))
+    return jobs
 
 
 def _first_solution(
@@ -351,6 +524,7 @@ def solve_decomposition(
     stats: dict[str, float | int | str] = {}
     out_penalty = int(sum(int(problem.node_drop_penalty[n]) for n in unservable))
     vehicles = usable_vehicles(problem)
+    runner = _Runner(problem, params, helper.helper_available(params.num_workers))
     model = _build(problem, vehicles, servable)
     first_visit = int(model.model_nodes.size) - int(servable.size)
     routing = model.routing
@@ -368,49 +542,38 @@ def solve_decomposition(
     # otherwise round after round until the polish share of the time limit is left.
     polish_from = deadline - POLISH_SHARE * params.time_limit_s
     slice_s = _slice_s(params.time_limit_s)
-    seeds = sorted(state.routes)
     solved = improved = passes = retired_count = 0
     out_of_time = False
+
+    def step_end() -> float | None:
+        """End of the next step's search, or None when the subproblems' time is up."""
+        left = polish_from - time.monotonic()
+        if left < 0.5 * slice_s:
+            return None
+        if params.solution_limit is not None:  # the limit, not the clock, ends the searches
+            return time.monotonic() + left
+        return time.monotonic() + min(slice_s, left)
+
     while not out_of_time and state.routes:
         before_pass = state.objective()
-        # Each route joins one subproblem per pass; each pass starts at another route.
+        # Each route joins one subproblem per pass, each pass starting at another
+        # route; then the smallest routes are offered for retirement (None entries).
         seeds = sorted(state.routes)
         shift = (passes * PASS_SHIFT) % len(seeds)
+        tasks: list[int | None] = [*seeds[shift:], *seeds[:shift], *[None] * RETIRE_TRIES]
         covered: set[int] = set()
-        for seed in seeds[shift:] + seeds[:shift]:
-            left = polish_from - time.monotonic()
-            if left < 0.5 * slice_s:
+        while jobs := _next_step(state, tasks, covered, vehicles, target_visits, runner.width):
+            end = step_end()
+            if end is None:
                 out_of_time = True
                 break
-            if seed not in state.routes or seed in covered:
-                continue
-            spare = [int(v) for v in vehicles.tolist() if int(v) not in state.routes]
-            chosen, visits = _select(state, seed, spare, target_visits)
-            covered.update(chosen)
-            solved += 1
-            improved += _improve(state, chosen, visits, params, min(slice_s, left))
-        # Fleet reduction: try to spread the smallest routes over their neighbours.
-        for retired in sorted(state.routes, key=lambda v: (len(state.routes[v].visits), v))[
-            :RETIRE_TRIES
-        ]:
-            left = polish_from - time.monotonic()
-            if left < 0.5 * slice_s:
-                out_of_time = True
-                break
-            if retired not in state.routes or len(state.routes) < 2:
-                continue
-            chosen, visits = _select(state, retired, [], target_visits)
-            others = [v for v in chosen if v != retired]
-            if not others:  # the route alone fills a subproblem
-                continue
-            solved += 1
-            retired_count += _improve(
-                state,
-                others,
-                visits,
-                params,
-                min(slice_s, left),
-                retired=retired,
+            adopted = runner.run(state, jobs, end)
+            solved += len(jobs)
+            improved += sum(
+                ok for job, ok in zip(jobs, adopted, strict=True) if job.retired is None
+            )
+            retired_count += sum(
+                ok for job, ok in zip(jobs, adopted, strict=True) if job.retired is not None
             )
         passes += 1
         if params.solution_limit is not None or state.objective() > before_pass * (
@@ -421,11 +584,15 @@ def solve_decomposition(
     stats["vehicles_retired"] = retired_count
     stats["subproblems"] = solved
     stats["subproblems_improved"] = improved
+    stats["helper"] = runner.helper_note
+    stats["processes"] = 1 if runner.helper_note == "off" else 2
     stats["decomposed_objective"] = state.objective() + out_penalty
 
-    # Polish: guided local search over the whole model from the assembled routes.
+    # Polish: guided local search over the whole model from the assembled routes,
+    # here and (differently tuned) in the helper; the cheaper result wins.
     left = deadline - time.monotonic()
     if left > 0:
+        second = runner.polish(state, deadline)
         to_model = model.node_to_model
         routes = [
             [
@@ -434,6 +601,7 @@ def solve_decomposition(
             ]
             for v in vehicles.tolist()
         ]
+        assembled = state
         start = routing.ReadAssignmentFromRoutes(routes, True)
         if start is not None:
             found = routing.SolveFromAssignmentWithParameters(
@@ -444,6 +612,13 @@ def solve_decomposition(
                 if polished.objective() <= state.objective():
                     state = polished
         stats["polish"] = "ok" if start is not None else "start rejected"
+        stats["polish_objective"] = state.objective() + out_penalty
+        other = runner.collect(second, deadline)
+        if other is not None:
+            helper_polished = _State(problem, list(other.routes), servable)
+            stats["helper_polish_objective"] = helper_polished.objective() + out_penalty
+            if helper_polished.objective() < min(state.objective(), assembled.objective()):
+                state = helper_polished
     objective = state.objective() + out_penalty
     stats["objective_after_polish"] = objective
     final_routes = [state.routes[v] for v in sorted(state.routes)]

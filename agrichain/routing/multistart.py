@@ -296,6 +296,7 @@ def solve_multistart(
                 helper_note = "late"
                 shutdown_helper()
         stats["helper"] = helper_note
+        stats["processes"] = 2
         # Any further starts run in turn in the remaining time.
         for k in range(2, len(STARTS)):
             results[k] = run_start(problem, params, STARTS[k], deadline)
