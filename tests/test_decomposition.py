@@ -12,6 +12,7 @@ from pdp_builders import assert_constraints_hold, cold_pdp, routes
 from agrichain.routing import RoutingProblem, RoutingSolution, SolveParams, decomposition, solve
 from agrichain.routing.decomposition import restrict, solve_decomposition
 from agrichain.routing.ortools_engine import solve_ortools
+from agrichain.routing.reassign import reassign_routes
 
 LIMITED = SolveParams(time_limit_s=60.0, solution_limit=30)
 SMALL_SUBPROBLEMS = {"target_visits": 24, "min_visits": 0}
@@ -74,6 +75,20 @@ def test_decomposition_is_feasible_and_its_objective_is_recomputable(
     after_subproblems = int(decomposed.stats["decomposed_objective"])
     assert decomposed.objective <= after_subproblems <= first
     assert after_subproblems < first
+
+
+def test_no_route_is_left_on_a_dearer_vehicle_than_needed(
+    problem: RoutingProblem, decomposed: RoutingSolution
+) -> None:
+    mixed = dataclasses.replace(
+        problem,
+        vehicle_fixed_cost=100 + 30 * np.arange(problem.num_vehicles)[::-1],
+    )
+    sol = solve_decomposition(mixed, LIMITED, **SMALL_SUBPROBLEMS)
+    assert_constraints_hold(mixed, sol)
+    assert reassign_routes(mixed, sol.routes) == list(sol.routes)
+    assert "routes_reassigned" in sol.stats
+    assert sol.objective == sol.cost(mixed) + penalties(mixed, sol)
 
 
 def test_decomposition_is_deterministic_with_a_solution_limit(

@@ -7,26 +7,39 @@ optimum after 30 s. Its work per improving move grows with the model, so the
 same moves are far cheaper in a small model. This engine therefore:
 
 1. builds the whole model once and a first solution (path-cheapest-arc; local
-   cheapest insertion too when that drops visits, the cheaper one is kept);
-2. repeatedly picks a *seed* route and the routes nearest to it (by the
-   distance between their pickup places) until about :data:`TARGET_VISITS`
-   visits are covered, adds the dropped pairs that lie nearest to those routes
-   and a spare unused vehicle, and lets OR-Tools improve that subproblem
-   (guided local search from the current routes, :data:`SLICE_S`-ish seconds);
-   the routes are replaced only when the subproblem's objective falls;
-3. spends the last :data:`POLISH_SHARE` of the time limit on guided local
-   search over the whole model from the assembled routes (moves across the
-   subproblems' borders).
+   cheapest insertion too when that drops visits, the cheaper one is kept), and
+   moves its routes to the cheapest vehicles that can run them
+   (:func:`~agrichain.routing.reassign.reassign_routes`, an exact assignment);
+2. makes passes in which every route joins one subproblem: a *seed* route and the
+   routes nearest to it (by the distance between their pickup places) up to about
+   :data:`TARGET_VISITS` visits, the dropped pairs nearest to them and a spare
+   unused vehicle. OR-Tools improves each subproblem (guided local search from
+   its current routes, :data:`SLICE_S` seconds) and the routes are replaced only
+   when the subproblem's objective falls. Each pass also tries to retire the
+   routes with the fewest visits per unit of fixed cost (their visits are spread
+   over the neighbouring routes) and ends with a reassignment of vehicles. A pass
+   that gains less than :data:`STALL_GAIN` is followed by one that tries to retire
+   every route; if that gains nothing either, the polish starts early;
+3. spends the rest, at least :data:`POLISH_SHARE` of the time limit, on guided
+   local search over the whole model from the assembled routes (moves across the
+   subproblems' borders), then reassigns vehicles once more.
+
+With ``SolveParams.num_workers >= 2`` on a machine with two CPUs the search uses
+the shared helper process (:mod:`agrichain.routing.helper`): each step searches
+two disjoint subproblems at once, one in each process, and the polish runs in
+both (the helper's with the vehicles in reverse order, so that it ends in another
+local optimum); the cheaper result wins.
 
 Every subproblem keeps its vehicles, windows, cold chain and transit limits,
 and routes of different vehicles share no constraint (problems with
 ``max_vehicles`` are solved without decomposition), so replacing routes keeps
 the whole solution feasible; the objective never rises.
 
-With a ``solution_limit`` every search stops after that many solutions and the
-subproblems make exactly one pass over the first solution's routes, so the
-result is deterministic; under a time limit alone the number of subproblems
-solved depends on the machine's speed.
+With a ``solution_limit`` every search stops after that many solutions (the
+clock only bounds the whole call) and the subproblems make exactly one pass over
+the first solution's routes, so the result is deterministic for a given number
+of processes; under a time limit alone the number of subproblems solved depends
+on the machine's speed and load.
 """
 
 from __future__ import annotations
@@ -41,7 +54,6 @@ from ortools.constraint_solver import pywrapcp
 from agrichain.routing import helper
 from agrichain.routing.check import unservable_reasons, usable_vehicles
 from agrichain.routing.ortools_engine import (
-    SearchTuning,
     _build,
     _extract_routes,
     _Model,
@@ -59,6 +71,7 @@ from agrichain.routing.problem import (
     SolveStatus,
     VehicleRoute,
 )
+from agrichain.routing.reassign import reassign_routes
 
 ENGINE_NAME = "decomposition"
 #: Visits (nodes) a subproblem aims at (county cases at 30 s: 80 and 120 did worse).
@@ -83,10 +96,8 @@ PASS_SHIFT = 7
 RETIRE_TRIES = 2
 #: Seconds the search waits past a step's end for the helper process before going on alone.
 HELPER_GRACE_S = 0.5
-#: Local-search tuning of the helper's polish. A polish of some seconds is one descent
-#: to a local optimum, and the operators' order decides which (f120 county case, three
-#: decomposed starts, 11 s: default 896 / 905 / 928 K, bandit 888 / 921 / 931 K).
-HELPER_POLISH_TUNING = SearchTuning(multi_armed_bandit_operators=True)
+#: After a stalled pass, one more pass tries to retire every route before the polish.
+RETIRE_SWEEP = True
 #: Unused vehicles offered to each subproblem (a route may move to one of them).
 SPARE_VEHICLES = 1
 ARC_FIRST_SOLUTION = "PATH_CHEAPEST_ARC"
@@ -304,25 +315,6 @@ def search_subproblem(
     return _Outcome(solution.objective, routes)
 
 
-def polish_whole(
-    problem: RoutingProblem,
-    routes: tuple[tuple[int, ...], ...],
-    params: SolveParams,
-    end: float,
-    tuning: SearchTuning | None,
-) -> _Outcome | None:
-    """Guided local search on the whole problem from ``routes`` (one per vehicle) until ``end``."""
-    solution = solve_ortools(
-        problem,
-        replace(params, time_limit_s=max(0.01, end - time.monotonic()), engine="ortools"),
-        initial_routes=routes,
-        tuning=tuning,
-    )
-    if solution.status == SolveStatus.NO_SOLUTION:
-        return None
-    return _Outcome(solution.objective, solution.routes)
-
-
 def _adopt(state: _State, job: _Job, outcome: _Outcome | None) -> bool:
     """Replace ``job``'s routes with ``outcome`` if that is cheaper. True if adopted."""
     if outcome is None or outcome.objective >= job.before:
@@ -372,13 +364,12 @@ class _Runner:
         """Start the helper's polish of ``state`` (None without a helper)."""
         if self.width < 2:
             return None
-        routes = tuple(
-            tuple(state.routes[v].customer_nodes()) if v in state.routes else ()
-            for v in range(self.problem.num_vehicles)
-        )
-        return helper.submit(
-            polish_whole, self.problem, routes, self.params, end, HELPER_POLISH_TUNING
-        )
+        # The whole problem as one "subproblem" whose vehicles are in reverse order: the
+        # same search visits the neighbourhoods in another order and ends elsewhere.
+        vehicles = list(range(self.problem.num_vehicles))[::-1]
+        routed = {n for r in state.routes.values() for n in r.customer_nodes()}
+        job = _job(state, vehicles, sorted(routed | state.dropped))
+        return helper.submit(search_subproblem, self.problem, job, self.params, end)
 
     def collect(self, future: Future[_Outcome | None] | None, end: float) -> _Outcome | None:
         """The helper's result, or None (then the helper is stopped) if late or failed."""
@@ -393,6 +384,11 @@ class _Runner:
             return None
 
 
+def _route_key(state: _State, vehicle: int) -> tuple[int, ...]:
+    """A route's identity: its vehicle and customer nodes in order."""
+    return (vehicle, *state.routes[vehicle].customer_nodes())
+
+
 def _next_step(
     state: _State,
     tasks: list[int | None],
@@ -400,13 +396,16 @@ def _next_step(
     vehicles: IntArray,
     target_visits: int,
     width: int,
+    failed: frozenset[tuple[int, ...]] = frozenset(),
 ) -> list[_Job]:
     """The next (at most ``width``) disjoint subproblems of a pass; [] when the pass is over.
 
     ``tasks`` (consumed from the front) holds seed routes and, as None, retirement
     tries: the smallest route not yet tried in this pass is spread over its
     neighbours. ``covered`` collects the routes already in a subproblem this pass
-    (retirement tries are marked with a negative vehicle id).
+    (retirement tries are marked with a negative vehicle id). A route whose
+    retirement failed before (``failed`` holds :func:`_route_key` values) is not
+    tried again until it changes.
     """
     jobs: list[_Job] = []
     busy: set[int] = set()
@@ -427,9 +426,15 @@ def _next_step(
             continue
         if len(state.routes) < 2:
             continue
+        fixed = state.problem.vehicle_fixed_cost
         candidates = sorted(
-            (v for v in state.routes if v not in busy and -1 - v not in covered),
-            key=lambda v: (len(state.routes[v].visits), v),
+            (
+                v
+                for v in state.routes
+                if v not in busy and -1 - v not in covered and _route_key(state, v) not in failed
+            ),
+            # Few visits on a vehicle with a high fixed cost first.
+            key=lambda v: (len(state.routes[v].visits) / max(1, int(fixed[v])), v),
         )
         if not candidates:
             continue
@@ -441,6 +446,31 @@ def _next_step(
             busy.update(chosen)
             jobs.append(_job(state, others, visits, retired))
     return jobs
+
+
+def _reassign(state: _State, vehicles: IntArray) -> int:
+    """Move routes to cheaper vehicles (:func:`reassign_routes`); the number moved."""
+    before = state.routes
+    after = reassign_routes(state.problem, before.values(), vehicles.tolist())
+    state.routes = {r.vehicle: r for r in after}
+    return sum(1 for r in after if before.get(r.vehicle) is not r)
+
+
+def _reassigned(problem: RoutingProblem, solution: RoutingSolution) -> RoutingSolution:
+    """``solution`` with its routes on the cheapest vehicles (:func:`reassign_routes`)."""
+    routes = reassign_routes(problem, solution.routes, usable_vehicles(problem).tolist())
+    saved = sum(r.cost(problem) for r in solution.routes) - sum(r.cost(problem) for r in routes)
+    if saved <= 0:
+        return solution
+    return replace(
+        solution,
+        routes=tuple(sorted(routes, key=lambda r: r.vehicle)),
+        objective=solution.objective - saved,
+        stats={
+            **solution.stats,
+            "routes_reassigned": sum(1 for r in routes if r not in solution.routes),
+        },
+    )
 
 
 def _first_solution(
@@ -520,7 +550,7 @@ def solve_decomposition(
         sol = solve_ortools(
             problem, replace(params, time_limit_s=max(0.01, deadline - time.monotonic()))
         )
-        return _labelled(sol, t0)
+        return _labelled(_reassigned(problem, sol), t0)
     stats: dict[str, float | int | str] = {}
     out_penalty = int(sum(int(problem.node_drop_penalty[n]) for n in unservable))
     vehicles = usable_vehicles(problem)
@@ -537,12 +567,14 @@ def solve_decomposition(
         return _labelled(_result(problem, t0, stats), t0)
     state = _State(problem, _extract_routes(model, problem, first), servable)
     stats["first_objective"] = state.objective() + out_penalty
+    moved = _reassign(state, vehicles)
 
     # Subproblems: one pass over the first solution's routes with a solution limit,
     # otherwise round after round until the polish share of the time limit is left.
     polish_from = deadline - POLISH_SHARE * params.time_limit_s
     slice_s = _slice_s(params.time_limit_s)
     solved = improved = passes = retired_count = 0
+    failed: set[tuple[int, ...]] = set()
     out_of_time = False
 
     def step_end() -> float | None:
@@ -554,20 +586,33 @@ def solve_decomposition(
             return time.monotonic() + left
         return time.monotonic() + min(slice_s, left)
 
+    sweep = False
     while not out_of_time and state.routes:
         before_pass = state.objective()
         # Each route joins one subproblem per pass, each pass starting at another
         # route; then the smallest routes are offered for retirement (None entries).
+        # A sweep pass (after a stalled one) only tries to retire routes, all of them.
         seeds = sorted(state.routes)
         shift = (passes * PASS_SHIFT) % len(seeds)
-        tasks: list[int | None] = [*seeds[shift:], *seeds[:shift], *[None] * RETIRE_TRIES]
+        tasks: list[int | None] = (
+            [None] * len(seeds)
+            if sweep
+            else [*seeds[shift:], *seeds[:shift], *[None] * RETIRE_TRIES]
+        )
         covered: set[int] = set()
-        while jobs := _next_step(state, tasks, covered, vehicles, target_visits, runner.width):
+        while jobs := _next_step(
+            state, tasks, covered, vehicles, target_visits, runner.width, frozenset(failed)
+        ):
             end = step_end()
             if end is None:
                 out_of_time = True
                 break
             adopted = runner.run(state, jobs, end)
+            failed.update(
+                _route_key(state, job.retired)
+                for job, ok in zip(jobs, adopted, strict=True)
+                if job.retired is not None and not ok
+            )
             solved += len(jobs)
             improved += sum(
                 ok for job, ok in zip(jobs, adopted, strict=True) if job.retired is None
@@ -576,10 +621,13 @@ def solve_decomposition(
                 ok for job, ok in zip(jobs, adopted, strict=True) if job.retired is not None
             )
         passes += 1
-        if params.solution_limit is not None or state.objective() > before_pass * (
-            1.0 - STALL_GAIN
-        ):
+        moved += _reassign(state, vehicles)
+        if params.solution_limit is not None:
             break
+        stalled = state.objective() > before_pass * (1.0 - STALL_GAIN)
+        if stalled and (sweep or not RETIRE_SWEEP):
+            break
+        sweep = stalled
     stats["passes"] = passes
     stats["vehicles_retired"] = retired_count
     stats["subproblems"] = solved
@@ -619,6 +667,8 @@ def solve_decomposition(
             stats["helper_polish_objective"] = helper_polished.objective() + out_penalty
             if helper_polished.objective() < min(state.objective(), assembled.objective()):
                 state = helper_polished
+    moved += _reassign(state, vehicles)
+    stats["routes_reassigned"] = moved
     objective = state.objective() + out_penalty
     stats["objective_after_polish"] = objective
     final_routes = [state.routes[v] for v in sorted(state.routes)]
