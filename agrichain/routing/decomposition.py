@@ -208,11 +208,14 @@ def _select(
     spare: list[int],
     target_visits: int,
     busy: frozenset[int] = frozenset(),
+    carriers_first: bool = False,
 ) -> tuple[list[int], list[int]]:
     """Vehicles and visit nodes of the subproblem around route ``seed``.
 
     Routes of ``busy`` vehicles (in another subproblem being solved) are left out,
-    and so are the dropped visits nearest to them.
+    and so are the dropped visits nearest to them. With ``carriers_first`` the
+    routes whose vehicles may carry every visit of the seed route (refrigerated
+    ones for a cold-chain route) come before the others.
     """
     problem = state.problem
     vehicles = sorted(state.routes)
@@ -226,7 +229,15 @@ def _select(
         b = dist[np.ix_(there, seed_locs)].min(axis=1).mean()
         return float(a + b)
 
-    ranked = sorted((v for v in vehicles if v not in busy), key=lambda v: (closeness(v), v))
+    seed_nodes = state.routes[seed].customer_nodes()
+
+    def carries_all(v: int) -> bool:
+        return not carriers_first or all(problem.allowed(n, v) for n in seed_nodes)
+
+    ranked = sorted(
+        (v for v in vehicles if v not in busy),
+        key=lambda v: (not carries_all(v), closeness(v), v),
+    )
     chosen: list[int] = []
     visits: list[int] = []
     for v in ranked:
@@ -440,7 +451,7 @@ def _next_step(
             continue
         retired = candidates[0]
         covered.add(-1 - retired)
-        chosen, visits = _select(state, retired, [], target_visits, frozenset(busy))
+        chosen, visits = _select(state, retired, [], target_visits, frozenset(busy), True)
         others = [v for v in chosen if v != retired]
         if others:  # else the route alone fills a subproblem
             busy.update(chosen)
