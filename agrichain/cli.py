@@ -366,7 +366,7 @@ def bench_routing(
             engine=engine,
         )
     )
-    console.print(format_routing_table(frame), markup=False)
+    console.print(format_routing_table(frame), markup=False, soft_wrap=True)
 
 
 @bench_app.command("county")
@@ -397,7 +397,7 @@ def bench_county(
             sizes or None, time_limit, seed, progress=progress, csv_path=csv, workers=workers
         )
     )
-    Console(highlight=False).print(format_county_table(frame), markup=False)
+    Console(highlight=False).print(format_county_table(frame), markup=False, soft_wrap=True)
 
 
 @bench_app.command("inventory")
@@ -425,7 +425,7 @@ def bench_inventory(
     if modes:
         kwargs["modes"] = tuple(modes)
     frame = _run(lambda: run_inventory_bench(**kwargs))
-    Console(highlight=False).print(format_inventory_table(frame), markup=False)
+    Console(highlight=False).print(format_inventory_table(frame), markup=False, soft_wrap=True)
 
 
 def main() -> None:
