@@ -91,13 +91,11 @@ STALL_GAIN = 0.002
 SAFETY_MARGIN_S = 0.3
 #: Routes by which each pass's first seed moves on (so that passes group routes differently).
 PASS_SHIFT = 7
-#: Smallest routes whose vehicle each pass tries to retire (its visits spread over
-#: the neighbouring routes of a subproblem without it).
+#: Routes whose vehicle each pass tries to retire (its visits spread over the
+#: neighbouring routes of a subproblem without it), fewest visits per fixed cost first.
 RETIRE_TRIES = 2
 #: Seconds the search waits past a step's end for the helper process before going on alone.
 HELPER_GRACE_S = 0.5
-#: After a stalled pass, one more pass tries to retire every route before the polish.
-RETIRE_SWEEP = True
 #: Unused vehicles offered to each subproblem (a route may move to one of them).
 SPARE_VEHICLES = 1
 ARC_FIRST_SOLUTION = "PATH_CHEAPEST_ARC"
@@ -412,11 +410,11 @@ def _next_step(
     """The next (at most ``width``) disjoint subproblems of a pass; [] when the pass is over.
 
     ``tasks`` (consumed from the front) holds seed routes and, as None, retirement
-    tries: the smallest route not yet tried in this pass is spread over its
-    neighbours. ``covered`` collects the routes already in a subproblem this pass
-    (retirement tries are marked with a negative vehicle id). A route whose
-    retirement failed before (``failed`` holds :func:`_route_key` values) is not
-    tried again until it changes.
+    tries: the route with the fewest visits per unit of fixed cost not yet tried in
+    this pass is spread over its neighbours. ``covered`` collects the routes already
+    in a subproblem this pass (retirement tries are marked with a negative vehicle
+    id). A route whose retirement failed before (``failed`` holds
+    :func:`_route_key` values) is not tried again until it changes.
     """
     jobs: list[_Job] = []
     busy: set[int] = set()
@@ -601,7 +599,7 @@ def solve_decomposition(
     while not out_of_time and state.routes:
         before_pass = state.objective()
         # Each route joins one subproblem per pass, each pass starting at another
-        # route; then the smallest routes are offered for retirement (None entries).
+        # route; then RETIRE_TRIES routes are offered for retirement (None entries).
         # A sweep pass (after a stalled one) only tries to retire routes, all of them.
         seeds = sorted(state.routes)
         shift = (passes * PASS_SHIFT) % len(seeds)
@@ -618,25 +616,20 @@ def solve_decomposition(
             if end is None:
                 out_of_time = True
                 break
-            adopted = runner.run(state, jobs, end)
-            failed.update(
-                _route_key(state, job.retired)
-                for job, ok in zip(jobs, adopted, strict=True)
-                if job.retired is not None and not ok
-            )
             solved += len(jobs)
-            improved += sum(
-                ok for job, ok in zip(jobs, adopted, strict=True) if job.retired is None
-            )
-            retired_count += sum(
-                ok for job, ok in zip(jobs, adopted, strict=True) if job.retired is not None
-            )
+            for job, ok in zip(jobs, runner.run(state, jobs, end), strict=True):
+                if job.retired is None:
+                    improved += ok
+                elif ok:
+                    retired_count += 1
+                else:
+                    failed.add(_route_key(state, job.retired))
         passes += 1
         moved += _reassign(state, vehicles)
         if params.solution_limit is not None:
             break
         stalled = state.objective() > before_pass * (1.0 - STALL_GAIN)
-        if stalled and (sweep or not RETIRE_SWEEP):
+        if stalled and sweep:
             break
         sweep = stalled
     stats["passes"] = passes
@@ -648,7 +641,7 @@ def solve_decomposition(
     stats["decomposed_objective"] = state.objective() + out_penalty
 
     # Polish: guided local search over the whole model from the assembled routes,
-    # here and (differently tuned) in the helper; the cheaper result wins.
+    # here and in the helper (vehicles in reverse order); the cheaper result wins.
     left = deadline - time.monotonic()
     if left > 0:
         second = runner.polish(state, deadline)
@@ -660,7 +653,6 @@ def solve_decomposition(
             ]
             for v in vehicles.tolist()
         ]
-        assembled = state
         start = routing.ReadAssignmentFromRoutes(routes, True)
         if start is not None:
             found = routing.SolveFromAssignmentWithParameters(
@@ -676,7 +668,7 @@ def solve_decomposition(
         if other is not None:
             helper_polished = _State(problem, list(other.routes), servable)
             stats["helper_polish_objective"] = helper_polished.objective() + out_penalty
-            if helper_polished.objective() < min(state.objective(), assembled.objective()):
+            if helper_polished.objective() < state.objective():
                 state = helper_polished
     moved += _reassign(state, vehicles)
     stats["routes_reassigned"] = moved

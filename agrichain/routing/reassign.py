@@ -146,11 +146,12 @@ def reassign_routes(
     schedules: dict[tuple[int, int], tuple[Visit, ...]] = {}
     current = 0
     for i, route in enumerate(used):
-        current += route.cost(problem)
+        own = route.cost(problem)
+        current += own
         nodes = route.customer_nodes()
         for j, vehicle in enumerate(pool):
             if vehicle == route.vehicle:
-                cost[i, j] = route.cost(problem)
+                cost[i, j] = own
                 continue
             visits = _schedule(problem, vehicle, nodes, pairs)
             if visits is not None:
