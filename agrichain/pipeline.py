@@ -16,6 +16,7 @@ from agrichain.routing.collection import (
     routes_from_solution,
     task_outcomes,
 )
+from agrichain.routing.check import check_solution
 from agrichain.routing.engine import solve
 from agrichain.routing.problem import SolveParams
 
@@ -84,6 +85,7 @@ def plan_day(
     model = build_collection_model(scenario, allocation.tasks, travel)
     t_build = time.perf_counter() - t1
     solution = solve(model.problem, params)
+    violations = check_solution(model.problem, solution)
     routes = routes_from_solution(model, solution)
     outcomes = task_outcomes(model, solution)
     unserved = _unserved(allocation, model, outcomes)
@@ -104,8 +106,11 @@ def plan_day(
             "wall_time_s": time.perf_counter() - t0,
         },
     )
-    status = PlanStatus.COMPLETE if not unserved else PlanStatus.PARTIAL
+    # Complete only when everything is served and the independent checker agrees.
+    complete = not unserved and not violations and solution.is_feasible()
+    status = PlanStatus.COMPLETE if complete else PlanStatus.PARTIAL
     summary["status"] = status.value
+    summary["routing"]["violations"] = len(violations)
     return Plan(
         scenario_name=scenario.settings.name,
         planning_date=scenario.settings.planning_date,

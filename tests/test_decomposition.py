@@ -111,8 +111,10 @@ def test_short_fleet_drops_are_offered_to_subproblems() -> None:
 def test_small_problems_and_fleet_caps_are_solved_whole(problem: RoutingProblem) -> None:
     whole = solve_decomposition(problem, LIMITED)  # 80 visits: below the default minimum
     assert "subproblems" not in whole.stats and whole.engine == "decomposition"
-    reference = solve_ortools(problem, dataclasses.replace(LIMITED, time_limit_s=59.7))
-    assert routes(whole) == routes(reference)
+    # Solved whole from the insertion construction: never dearer than that start.
+    assert whole.stats["construction"] == "regret"
+    assert whole.objective <= int(whole.stats["first_objective"])
+    assert_constraints_hold(problem, whole)
     capped = dataclasses.replace(problem, max_vehicles=4)
     sol = solve_decomposition(capped, LIMITED, **SMALL_SUBPROBLEMS)
     assert "subproblems" not in sol.stats

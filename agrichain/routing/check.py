@@ -109,6 +109,26 @@ def unservable_reasons(problem: RoutingProblem) -> dict[int, str]:
     return reasons
 
 
+def first_visit_breach(
+    problem: RoutingProblem, route: VehicleRoute, pickup_at: int, delivery_at: int
+) -> int | None:
+    """Position where ``route`` leaves the delivery's place before unloading, else None.
+
+    The pair's pickup is at position ``pickup_at`` and its delivery at
+    ``delivery_at``; the delivery must happen during the first stop at its
+    location after the pickup (:attr:`RoutingProblem.deliver_at_first_visit`).
+    """
+    loc = problem.node_location
+    place = loc[route.visits[delivery_at].node]
+    at_place = False
+    for k in range(pickup_at + 1, delivery_at):
+        here = loc[route.visits[k].node] == place
+        if at_place and not here:
+            return k - 1
+        at_place = at_place or here
+    return None
+
+
 def recompute_distance(problem: RoutingProblem, solution: RoutingSolution) -> int:
     """Total distance of all routes, recomputed from the problem's matrix."""
     total = 0
@@ -246,6 +266,13 @@ def check_solution(problem: RoutingProblem, solution: RoutingSolution) -> list[s
             continue
         if pp[1] >= dp[1]:
             out.append(f"pair ({p}, {d}): delivery before pickup on vehicle {pp[0]}")
+        elif problem.deliver_at_first_visit:
+            passed = first_visit_breach(problem, solution.routes[pp[2]], pp[1], dp[1])
+            if passed is not None:
+                out.append(
+                    f"pair ({p}, {d}): vehicle {pp[0]} leaves the delivery's place at "
+                    f"position {passed} still carrying the cargo"
+                )
         if max_transit >= 0:  # NO_LIMIT (-1) means unbounded
             route = solution.routes[pp[2]]
             transit = route.visits[dp[1]].start - route.visits[pp[1]].start

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from agrichain.routing import helper
+from agrichain.routing.finalize import finalize
 from agrichain.routing.problem import RoutingProblem, RoutingSolution, SolveParams
 
 Engine = Callable[[RoutingProblem, SolveParams], RoutingSolution]
@@ -31,18 +33,6 @@ def _portfolio(problem: RoutingProblem, params: SolveParams) -> RoutingSolution:
     return solve_portfolio(problem, params)
 
 
-def _multistart(problem: RoutingProblem, params: SolveParams) -> RoutingSolution:
-    from agrichain.routing.multistart import solve_multistart
-
-    return solve_multistart(problem, params)
-
-
-def _adaptive(problem: RoutingProblem, params: SolveParams) -> RoutingSolution:
-    from agrichain.routing.multistart import solve_adaptive_start
-
-    return solve_adaptive_start(problem, params)
-
-
 def _decomposition(problem: RoutingProblem, params: SolveParams) -> RoutingSolution:
     from agrichain.routing.decomposition import solve_decomposition
 
@@ -68,9 +58,7 @@ def _auto(problem: RoutingProblem, params: SolveParams) -> RoutingSolution:
 #: Engine name -> callable. "auto" picks by problem shape (see ``_auto``).
 ENGINES: dict[str, Engine] = {
     "auto": _auto,
-    "adaptive": _adaptive,
     "decomposition": _decomposition,
-    "multistart": _multistart,
     "ortools": _ortools,
     "pyvrp": _pyvrp,
     "portfolio": _portfolio,
@@ -83,10 +71,18 @@ def register_engine(name: str, engine: Engine) -> None:
 
 
 def solve(problem: RoutingProblem, params: SolveParams = DEFAULT_PARAMS) -> RoutingSolution:
-    """Solve ``problem`` with engine ``params.engine``; ValueError for an unknown name."""
+    """Solve ``problem`` with engine ``params.engine``; ValueError for an unknown name.
+
+    Whatever the engine returns passes :func:`~agrichain.routing.finalize.finalize`:
+    the result never breaks a hard constraint.
+    """
     try:
         engine = ENGINES[params.engine]
     except KeyError:
         known = ", ".join(sorted(ENGINES))
         raise ValueError(f"unknown routing engine {params.engine!r} (known: {known})") from None
-    return engine(problem, params)
+    try:
+        found = engine(problem, params)
+    finally:
+        helper.shutdown_helper(wait=True)  # no helper process outlives the call
+    return finalize(problem, found)

@@ -1,7 +1,8 @@
 """The one helper process that engines use for a second core.
 
 A single ``spawn`` worker (a :class:`~concurrent.futures.ProcessPoolExecutor`
-with one process) is started on first use and reused by later calls; its
+with one process) is started on first use within a solve and stopped when
+:func:`agrichain.routing.solve` returns, so no process outlives the call; its
 start-up (about a second: Python, NumPy and OR-Tools imports) counts against the
 time limit of the call that starts it. Jobs are module-level functions whose
 arguments pickle (a :class:`~agrichain.routing.problem.RoutingProblem` does;
@@ -51,11 +52,15 @@ def _ready() -> None:
     """A job that does nothing: the helper has started once it returns."""
 
 
-def shutdown_helper() -> None:
-    """Stop the helper process (it is restarted on demand)."""
+def shutdown_helper(wait: bool = False) -> None:
+    """Stop the helper process (it is restarted on demand).
+
+    ``wait`` blocks until the process has exited (a running job ends at its own
+    deadline); without it the process exits in the background.
+    """
     global _POOL
     if _POOL is not None:
-        _POOL.shutdown(wait=False, cancel_futures=True)
+        _POOL.shutdown(wait=wait, cancel_futures=True)
         _POOL = None
 
 

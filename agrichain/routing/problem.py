@@ -92,6 +92,9 @@ class RoutingProblem:
     """Per node: the vehicles that may visit it, or None for all. Empty tuple: all."""
     max_vehicles: int | None = None
     """Upper bound on the number of vehicles used (None: no bound)."""
+    deliver_at_first_visit: bool = False
+    """A vehicle unloads a pair's delivery at its first stop at the delivery's location
+    after the pickup: it never leaves that location still carrying the cargo for it."""
     name: str = ""
 
     def __post_init__(self) -> None:
