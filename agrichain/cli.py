@@ -23,6 +23,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
+from agrichain.clock import Deadline
 from agrichain.errors import AgrichainError, ScenarioError
 
 EXIT_OK = 0
@@ -169,10 +170,12 @@ def plan(
     from agrichain.io import load_scenario
     from agrichain.pipeline import plan_day, routing_params
 
+    started = time.monotonic()  # the time limit bounds the whole command
     scenario = _run(lambda: load_scenario(scenario_dir))
     params = _run(
         lambda: routing_params(scenario, time_limit, seed, solution_limit, engine, workers)
     )
+    deadline = Deadline(params.time_limit_s, started)
     allocator: Any = NearestFarmAllocator()
     if allocation is AllocationMethod.inventory:
         allocator = _run(
@@ -194,6 +197,7 @@ def plan(
                 workers=params.num_workers,
                 allocator=allocator,
                 progress=report,
+                deadline=deadline,
             )
         )
     _run(lambda: result.write(out))
@@ -324,11 +328,20 @@ class BenchSet(enum.StrEnum):
     solomon = "solomon"
     x = "x"
     all = "all"
+    darp = "darp"
+    pdptw = "pdptw"
 
 
 @bench_app.command("routing")
 def bench_routing(
-    set_name: Annotated[BenchSet, typer.Option("--set", help="Benchmark set.")] = BenchSet.all,
+    set_name: Annotated[
+        BenchSet,
+        typer.Option(
+            "--set",
+            help="Benchmark set: solomon, x (CVRPLIB X), all (= solomon + x), "
+            "darp (Cordeau dial-a-ride), pdptw (Li & Lim).",
+        ),
+    ] = BenchSet.all,
     time_limit: Annotated[
         float, typer.Option("--time-limit", min=0.1, help="Seconds per instance.")
     ] = 10.0,
@@ -343,7 +356,7 @@ def bench_routing(
     seed: Annotated[int, typer.Option("--seed")] = 0,
     engine: Annotated[str, typer.Option("--engine", help="Routing engine.")] = "auto",
 ) -> None:
-    """Solve Solomon / CVRPLIB X instances; cost, gap to best known, vehicles, wall time."""
+    """Solve Solomon / CVRPLIB X / DARP / Li & Lim instances; cost, gap to best known, wall time."""
     from agrichain.bench.routing import format_routing_table, run_routing_bench
 
     console = Console(highlight=False)

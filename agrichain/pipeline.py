@@ -4,21 +4,30 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from agrichain.allocation import Allocation, Allocator
+from agrichain.clock import Deadline
 from agrichain.geo import TravelModel
 from agrichain.model import Scenario
 from agrichain.plan import Plan, PlanStatus, TaskOutcome, Unserved
+from agrichain.routing.check import check_solution
 from agrichain.routing.collection import (
     build_collection_model,
     explain_unserved,
     routes_from_solution,
     task_outcomes,
 )
-from agrichain.routing.check import check_solution
 from agrichain.routing.engine import solve
 from agrichain.routing.problem import SolveParams
+
+#: Share of the time limit (at least FINISH_RESERVE_MIN_S seconds) kept after the routing
+#: search for building the plan from its routes.
+FINISH_RESERVE_SHARE = 0.03
+FINISH_RESERVE_MIN_S = 0.3
+#: The routing search always gets at least this long (a plan needs its construction).
+MIN_SEARCH_S = 0.1
 
 #: ``progress(stage, fraction_done)``; stages: "allocate", "route", "done".
 ProgressCallback = Callable[[str, float], None]
@@ -65,6 +74,7 @@ def plan_day(
     allocator: Allocator | None = None,
     travel: TravelModel | None = None,
     progress: ProgressCallback | None = None,
+    deadline: Deadline | None = None,
 ) -> Plan:
     """Plan the planning date of ``scenario``: who supplies what, and the collection routes.
 
@@ -73,9 +83,16 @@ def plan_day(
 
     Infeasibility is not an exception: what cannot be planned is listed in
     ``Plan.unserved`` with a reason, and ``Plan.status`` is then ``partial``.
+
+    The time limit bounds the whole call: routing searches for what is left after
+    allocation and model building, less :data:`FINISH_RESERVE_SHARE` of the limit
+    kept for turning the routes into the plan. ``deadline`` lets a caller start
+    the clock earlier (the CLI starts it before reading the scenario).
     """
     report = progress or _noop
     t0 = time.perf_counter()
+    limit_s = routing_params(scenario, time_limit_s).time_limit_s
+    deadline = deadline or Deadline(limit_s)
     report("allocate", 0.0)
     allocation = (allocator or default_allocator()).allocate(scenario)
     t_alloc = time.perf_counter() - t0
@@ -84,6 +101,9 @@ def plan_day(
     t1 = time.perf_counter()
     model = build_collection_model(scenario, allocation.tasks, travel)
     t_build = time.perf_counter() - t1
+    reserve_s = max(FINISH_RESERVE_MIN_S, FINISH_RESERVE_SHARE * deadline.limit_s)
+    search_s = max(MIN_SEARCH_S, min(params.time_limit_s, deadline.remaining() - reserve_s))
+    params = replace(params, time_limit_s=search_s)
     solution = solve(model.problem, params)
     violations = check_solution(model.problem, solution)
     routes = routes_from_solution(model, solution)
@@ -104,6 +124,7 @@ def plan_day(
             "routing_build_s": t_build,
             "routing_solve_s": solution.wall_time_s,
             "wall_time_s": time.perf_counter() - t0,
+            "time_limit_s": deadline.limit_s,
         },
     )
     # Complete only when everything is served and the independent checker agrees.
@@ -121,6 +142,13 @@ def plan_day(
         summary=summary,
         tables=dict(allocation.tables),
     )
+
+
+def _stopped_by(solution: Any, params: SolveParams) -> str:
+    """Which limit ended the search: "solution_limit" or "time_limit"."""
+    if params.solution_limit is not None and solution.wall_time_s < 0.9 * params.time_limit_s:
+        return "solution_limit"
+    return "time_limit"
 
 
 def _unserved(allocation: Allocation, model: Any, outcomes: list[TaskOutcome]) -> list[Unserved]:
@@ -215,13 +243,15 @@ def _summary(
             "engine": solution.engine,
             "solver_status": solution.status.value,
             "objective": int(solution.objective),
-            "time_limit_s": params.time_limit_s,
+            "time_limit_s": timings["time_limit_s"],
+            "search_time_limit_s": round(params.time_limit_s, 3),
+            "stopped_by": _stopped_by(solution, params),
             "solution_limit": params.solution_limit,
             "seed": params.seed,
             "workers": params.num_workers,
             "processes": int(solution.stats.get("processes", 1)),
         },
-        "timings_s": {k: round(v, 3) for k, v in timings.items()},
+        "timings_s": {k: round(v, 3) for k, v in timings.items() if k != "time_limit_s"},
         "wall_time_s": round(timings["wall_time_s"], 3),
     }
 
