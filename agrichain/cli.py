@@ -138,7 +138,7 @@ def plan(
         str | None,
         typer.Option(
             "--engine",
-            help="Routing engine: auto, decomposition, ortools, portfolio, pyvrp, ...",
+            help="Routing engine: auto (default design), lns, portfolio, ortools, pyvrp.",
         ),
     ] = None,
     workers: Annotated[

@@ -23,6 +23,17 @@ from agrichain.routing.problem import (
 )
 
 
+def validate_pairs(problem: RoutingProblem) -> None:
+    """ValueError when a node is in two pairs, pairs with itself, or is a vehicle start/end."""
+    if not problem.pairs.size:
+        return
+    flat = problem.pairs.ravel()
+    if np.unique(flat).size != flat.size:
+        raise ValueError("a node appears in more than one pickup-delivery pair (or pairs itself)")
+    if np.isin(flat, problem.depot_nodes()).any():
+        raise ValueError("a vehicle start/end node appears in a pickup-delivery pair")
+
+
 def usable_vehicles(problem: RoutingProblem) -> IntArray:
     """Vehicles whose shift and depot windows admit at least the empty trip start→end."""
     s = problem.vehicle_start_node

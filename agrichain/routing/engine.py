@@ -33,32 +33,33 @@ def _portfolio(problem: RoutingProblem, params: SolveParams) -> RoutingSolution:
     return solve_portfolio(problem, params)
 
 
-def _decomposition(problem: RoutingProblem, params: SolveParams) -> RoutingSolution:
-    from agrichain.routing.decomposition import solve_decomposition
+def _lns(problem: RoutingProblem, params: SolveParams) -> RoutingSolution:
+    from agrichain.routing.lns_engine import solve_lns
 
-    return solve_decomposition(problem, params)
+    return solve_lns(problem, params)
 
 
 def _auto(problem: RoutingProblem, params: SolveParams) -> RoutingSolution:
-    """The best engine for the problem's shape, as measured by ``agrichain bench``.
+    """The default design: one engine per problem shape, as measured by ``agrichain bench``.
 
     Where PyVRP can express the whole problem (capacities, windows, depots, pairs
-    without a transit limit) the PyVRP → OR-Tools portfolio wins (Solomon, CVRPLIB X);
-    with maximum transit times (agrichain's collection problems) PyVRP's routes break
-    too many limits; there route-based decomposition around OR-Tools is used
-    (cheaper than plain OR-Tools GLS on every county case; benchmarks/README.md).
+    without a transit limit) the PyVRP → OR-Tools portfolio wins (Solomon, CVRPLIB X,
+    Li & Lim); with maximum transit times or deliveries at the first visit
+    (agrichain's collection problems, dial-a-ride) insertion + LNS on parts is used
+    (:mod:`agrichain.routing.lns_engine`; benchmarks/README.md).
     """
     from agrichain.routing.pyvrp_engine import pyvrp_coverage
 
     if pyvrp_coverage(problem):
-        return _decomposition(problem, params)
+        return _lns(problem, params)
     return _portfolio(problem, params)
 
 
-#: Engine name -> callable. "auto" picks by problem shape (see ``_auto``).
+#: Engine name -> callable. "auto" is the default design (see ``_auto``); "lns" and
+#: "portfolio" are its two stages; "ortools" and "pyvrp" are the plain references.
 ENGINES: dict[str, Engine] = {
     "auto": _auto,
-    "decomposition": _decomposition,
+    "lns": _lns,
     "ortools": _ortools,
     "pyvrp": _pyvrp,
     "portfolio": _portfolio,

@@ -1,13 +1,14 @@
-"""The one helper process that engines use for a second core.
+"""The helper processes that engines use for more cores: their one owner.
 
-A single ``spawn`` worker (a :class:`~concurrent.futures.ProcessPoolExecutor`
-with one process) is started on first use within a solve and stopped when
-:func:`agrichain.routing.solve` returns, so no process outlives the call; its
-start-up (about a second: Python, NumPy and OR-Tools imports) counts against the
-time limit of the call that starts it. Jobs are module-level functions whose
-arguments pickle (a :class:`~agrichain.routing.problem.RoutingProblem` does;
-OR-Tools objects do not). As with any ``spawn`` process, a script that solves at
-import time must do so under ``if __name__ == "__main__":``.
+A pool of ``spawn`` workers (a :class:`~concurrent.futures.ProcessPoolExecutor`,
+one process unless :func:`reserve` asks for more) is started on first use within
+a solve and stopped when :func:`agrichain.routing.solve` returns, so no process
+outlives the call. Start-up (about a second: Python, NumPy and OR-Tools imports)
+counts against the time limit of the call that starts it. Jobs are module-level
+functions whose arguments pickle (a
+:class:`~agrichain.routing.problem.RoutingProblem` does; OR-Tools objects do
+not). As with any ``spawn`` process, a script that solves at import time must do
+so under ``if __name__ == "__main__":``.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ _P = ParamSpec("_P")
 _R = TypeVar("_R")
 
 _POOL: ProcessPoolExecutor | None = None
+_SIZE = 0
 
 
 def helper_available(num_workers: int) -> bool:
@@ -32,14 +34,32 @@ def helper_available(num_workers: int) -> bool:
     return num_workers >= 2 and (os.cpu_count() or 1) >= 2
 
 
-def submit(fn: Callable[_P, _R], /, *args: _P.args, **kwargs: _P.kwargs) -> Future[_R]:
-    """Run ``fn(*args, **kwargs)`` in the helper process (started if needed)."""
-    global _POOL
+def helper_count(num_workers: int) -> int:
+    """Helper processes a search with ``num_workers`` workers may use on this machine."""
+    return max(0, min(num_workers, os.cpu_count() or 1) - 1)
+
+
+def reserve(processes: int) -> None:
+    """Make sure the pool has at least ``processes`` helper processes (started now)."""
+    global _POOL, _SIZE
+    if _POOL is not None and processes <= _SIZE:
+        return
+    shutdown_helper()
     with hidden_main_script():
-        if _POOL is None:
-            _POOL = ProcessPoolExecutor(
-                max_workers=1, mp_context=multiprocessing.get_context("spawn")
-            )
+        _POOL = ProcessPoolExecutor(
+            max_workers=max(1, processes), mp_context=multiprocessing.get_context("spawn")
+        )
+        _SIZE = max(1, processes)
+        for _ in range(_SIZE):
+            _POOL.submit(_ready)
+
+
+def submit(fn: Callable[_P, _R], /, *args: _P.args, **kwargs: _P.kwargs) -> Future[_R]:
+    """Run ``fn(*args, **kwargs)`` in a helper process (one is started if none runs)."""
+    if _POOL is None:
+        reserve(1)
+    assert _POOL is not None
+    with hidden_main_script():
         return _POOL.submit(fn, *args, **kwargs)
 
 
@@ -58,12 +78,13 @@ def shutdown_helper(wait: bool = False) -> None:
     ``wait`` blocks until the process has exited (a running job ends at its own
     deadline); without it the process exits in the background.
     """
-    global _POOL
+    global _POOL, _SIZE
     if _POOL is not None:
         _POOL.shutdown(wait=wait, cancel_futures=True)
         _POOL = None
+        _SIZE = 0
 
 
 atexit.register(shutdown_helper)
 
-__all__ = ["helper_available", "shutdown_helper", "submit", "warm_up"]
+__all__ = ["helper_available", "helper_count", "reserve", "shutdown_helper", "submit", "warm_up"]

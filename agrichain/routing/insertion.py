@@ -265,9 +265,13 @@ class Inserter:
         full, stopped = self.insert_regret(units)
         return self._result(full, stopped, "regret")
 
-    def insert_regret(self, units: list[tuple[int, int]]) -> tuple[list[int], list[int]]:
+    def insert_regret(
+        self, units: list[tuple[int, int]], near: int | None = None
+    ) -> tuple[list[int], list[int]]:
         """Regret-2 insertion: the unit with the largest regret goes first.
 
+        With ``near``, a unit is offered only to the ``near`` used routes nearest to
+        it and to fresh vehicles (every route when none of those takes it).
         Returns the visit nodes of units that fit nowhere and of units not tried
         before the deadline.
         """
@@ -279,20 +283,31 @@ class Inserter:
             if self.out_of_time():
                 stopped = [n for u in pending for n in unit_nodes(u)]
                 break
-            vehicles = self.candidates()
+            everyone = self.candidates()
+            fresh = [v for v in everyone if not self.routes.used(v)]
+            restrict = near is not None and len(everyone) - len(fresh) > near
             best_key: tuple[int, int, int] | None = None
             chosen: tuple[tuple[int, int], tuple[int, int, int, int]] | None = None
             still: list[tuple[int, int]] = []
             for unit in pending:
                 known = cache.setdefault(unit, {})
-                for v in vehicles:
-                    if v not in known:
-                        known[v] = self.routes.best(unit, v, _INF)
-                opts = sorted(
-                    (int(r[0]), v, int(r[1]), int(r[2]))
-                    for v, r in known.items()
-                    if v in vehicles and r[1] >= 0
+                opts: list[tuple[int, int, int, int]] = []
+                tries = (
+                    [self.near_routes(unit, near) + fresh, everyone]
+                    if restrict and near is not None
+                    else [everyone]
                 )
+                for vehicles in tries:
+                    for v in vehicles:
+                        if v not in known:
+                            known[v] = self.routes.best(unit, v, _INF)
+                    opts = sorted(
+                        (int(known[v][0]), v, int(known[v][1]), int(known[v][2]))
+                        for v in vehicles
+                        if known[v][1] >= 0
+                    )
+                    if opts:
+                        break
                 if not opts:
                     full.extend(unit_nodes(unit))
                     continue

@@ -119,18 +119,20 @@ def improve(
     *,
     iterations: int | None = None,
     seed: int = 0,
+    near: int | None = None,
 ) -> SearchResult:
     """Improve ``routes`` (feasible, over ``visits``) until ``deadline`` or ``iterations``.
 
     ``visits`` are every visit node the search may place (servable ones);
     those not on ``routes`` start unplaced. ``deadline`` is a ``time.monotonic()``
-    instant.
+    instant. ``near`` limits each unit's re-insertion to the routes nearest to it
+    (see :meth:`~agrichain.routing.insertion.Inserter.insert_regret`).
     """
     search = _Search(problem, visits, deadline, seed)
     search.routes.load(routes)
     on_route = {n for r in routes for n in r.customer_nodes()}
     unplaced = [u for u in search.units if u[0] not in on_route]
-    full, _ = search.inserter.insert_regret(unplaced)
+    full, _ = search.inserter.insert_regret(unplaced, near)
     current = search.cost(full)
     current_unplaced = full
     best_state = search.routes.snapshot()
@@ -149,7 +151,7 @@ def improve(
         count = int(search.rng.integers(low, high + 1))
         removed = search.ruin(count)
         pending = [search.unit_of[n] for n in current_unplaced if search.unit_of[n][0] == n]
-        full, stopped = search.inserter.insert_regret(removed + pending)
+        full, stopped = search.inserter.insert_regret(removed + pending, near)
         if stopped:  # the deadline struck mid-repair: keep the last complete solution
             search.routes.restore(before)
             break

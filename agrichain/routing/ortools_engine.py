@@ -43,7 +43,7 @@ from ortools.constraint_solver import (
     routing_parameters_pb2,
 )
 
-from agrichain.routing.check import unservable_reasons, usable_vehicles
+from agrichain.routing.check import unservable_reasons, usable_vehicles, validate_pairs
 from agrichain.routing.problem import (
     MANDATORY,
     IntArray,
@@ -106,16 +106,6 @@ def _constant_limit(value: int) -> Callable[[int, int], int]:
         return value
 
     return limit
-
-
-def _validate_pairs(problem: RoutingProblem) -> None:
-    if not problem.pairs.size:
-        return
-    flat = problem.pairs.ravel()
-    if np.unique(flat).size != flat.size:
-        raise ValueError("a node appears in more than one pickup-delivery pair (or pairs itself)")
-    if np.isin(flat, problem.depot_nodes()).any():
-        raise ValueError("a vehicle start/end node appears in a pickup-delivery pair")
 
 
 def _build(problem: RoutingProblem, vehicles: IntArray, visits: IntArray) -> _Model:
@@ -473,7 +463,7 @@ def solve_ortools(
         for name in candidates:
             if name not in _STRATEGIES:
                 raise ValueError(f"unknown OR-Tools first solution strategy {name!r}")
-    _validate_pairs(problem)
+    validate_pairs(problem)
     if initial_routes is not None:
         _validate_initial_routes(problem, initial_routes)
     stats: dict[str, float | int | str] = {

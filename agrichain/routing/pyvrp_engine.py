@@ -94,6 +94,8 @@ def pyvrp_coverage(problem: RoutingProblem) -> tuple[str, ...]:
         omitted.append("unbalanced_pair_demand")
     if problem.pair_max_transit.size and np.any(problem.pair_max_transit != NO_LIMIT):
         omitted.append("pair_max_transit")
+    if problem.deliver_at_first_visit and problem.pairs.size:
+        omitted.append("deliver_at_first_visit")
     bounded = problem.max_vehicles is not None and problem.max_vehicles < problem.num_vehicles
     if bounded and len(set(_vehicle_keys(problem, _profile_index(problem)[0]))) > 1:
         # One PyVRP vehicle type can be capped; a bound across several types cannot.
