@@ -146,6 +146,9 @@ def plan_day(
 
 def _stopped_by(solution: Any, params: SolveParams) -> str:
     """Which limit ended the search: "solution_limit" or "time_limit"."""
+    said = solution.stats.get("stopped_by")
+    if said in ("solution_limit", "time_limit"):
+        return str(said)
     if params.solution_limit is not None and solution.wall_time_s < 0.9 * params.time_limit_s:
         return "solution_limit"
     return "time_limit"

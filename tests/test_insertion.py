@@ -52,9 +52,10 @@ def test_sequential_construction_on_large_problems_is_feasible() -> None:
     assert_constraints_hold(problem, sol)
     # Whatever is left out had no feasible place left (the fleet is full), never "not tried".
     assert built.unplaced_stopped == []
-    assert len(sol.dropped) == len(built.unplaced_full) + problem.num_nodes - 1 - servable(
-        problem
-    ).size
+    assert (
+        len(sol.dropped)
+        == len(built.unplaced_full) + problem.num_nodes - 1 - servable(problem).size
+    )
 
 
 def test_a_short_fleet_serves_the_heaviest_pairs_it_can() -> None:
@@ -166,3 +167,29 @@ def test_the_default_engine_never_returns_nothing_when_pairs_can_be_served() -> 
     sol = solve(problem, SolveParams(time_limit_s=30.0, solution_limit=1))
     assert sol.routes
     assert_constraints_hold(problem, sol)
+
+
+def test_unserved_causes_tell_a_full_fleet_from_a_stopped_search() -> None:
+    from agrichain.routing.causes import unserved_causes
+    from agrichain.routing.check import Cause
+
+    problem = cold_pdp(30, seed=5, n_vehicles=1, n_cold_vehicles=1)
+    built = construct(problem, servable(problem), far_future())
+    full = as_solution(problem, built.routes)
+    causes = unserved_causes(problem, full)
+    assert set(causes) == set(full.dropped)
+    alone = unservable_reasons(problem)
+    for node, cause in causes.items():
+        if node in alone:
+            assert cause is alone[node] and cause.alone
+        else:
+            assert cause in (Cause.FLEET_FULL, Cause.RESTRICTED_FLEET_FULL)
+    # Take a pair off the full route: it fits again, so only the search left it out.
+    route = built.routes[0]
+    p, d = next((int(p), int(d)) for p, d in problem.pairs.tolist() if p in route.customer_nodes())
+    nodes = [n for n in route.customer_nodes() if n not in (p, d)]
+    visits = schedule(problem, 0, nodes)
+    assert visits is not None
+    stopped = as_solution(problem, [VehicleRoute(0, visits)])
+    assert unserved_causes(problem, stopped)[p] is Cause.SEARCH_STOPPED
+    assert Cause.SEARCH_STOPPED.code == "search_stopped" and not Cause.SEARCH_STOPPED.alone

@@ -9,6 +9,7 @@ route is its start node, where ``arrival == start``.
 
 from __future__ import annotations
 
+import enum
 import itertools
 
 import numpy as np
@@ -21,6 +22,43 @@ from agrichain.routing.problem import (
     SolveStatus,
     VehicleRoute,
 )
+
+
+class Cause(enum.StrEnum):
+    """Why a visit is not served: the closed set of causes, worded generically.
+
+    The first six hold for the visit on its own (no vehicle could serve it even on
+    an otherwise empty route); the last four depend on the rest of the plan.
+    :mod:`agrichain.routing.collection` words each in the domain's terms.
+    """
+
+    NO_VEHICLE_ON_SHIFT = "no vehicle can work within its shift"
+    NOT_ALLOWED = "no usable vehicle is allowed to visit it"
+    OVER_CAPACITY = "its load exceeds the capacity of every allowed vehicle"
+    OUT_OF_WINDOW = "no allowed vehicle can reach it within its time window and its shift"
+    TRANSIT_TOO_LONG = "even the direct trip from pickup to delivery exceeds its transit limit"
+    PAIR_TIMING = (
+        "no single vehicle can do pickup then delivery within the windows and the transit limit"
+    )
+    FLEET_FULL = "every vehicle is full or out of time (capacity and shifts used by others)"
+    RESTRICTED_FLEET_FULL = "every vehicle allowed to carry it is full or out of time"
+    UNPROFITABLE = "serving it would cost more than leaving it (its drop penalty)"
+    SEARCH_STOPPED = "it fits in the plan, but the search stopped before placing it"
+
+    @property
+    def code(self) -> str:
+        """Short stable identifier, e.g. ``fleet_full``."""
+        return self.name.lower()
+
+    @property
+    def alone(self) -> bool:
+        """True when the visit cannot be served even on a route of its own."""
+        return self not in (
+            Cause.FLEET_FULL,
+            Cause.RESTRICTED_FLEET_FULL,
+            Cause.UNPROFITABLE,
+            Cause.SEARCH_STOPPED,
+        )
 
 
 def validate_pairs(problem: RoutingProblem) -> None:
@@ -50,8 +88,8 @@ def usable_vehicles(problem: RoutingProblem) -> IntArray:
     return np.flatnonzero(ok).astype(np.int64)
 
 
-def unservable_reasons(problem: RoutingProblem) -> dict[int, str]:
-    """Visit nodes that no single vehicle could serve even on a route of their own, with the reason.
+def unservable_reasons(problem: RoutingProblem) -> dict[int, Cause]:
+    """Visit nodes that no single vehicle could serve even on a route of their own, with the cause.
 
     A node is servable if some usable vehicle may visit it, can carry its
     demand, and can drive start → node → end within the node's window and the
@@ -65,7 +103,7 @@ def unservable_reasons(problem: RoutingProblem) -> dict[int, str]:
         return {}
     vehicles = usable_vehicles(problem)
     if vehicles.size == 0:
-        return {int(n): "no vehicle can work within its shift" for n in visits}
+        return {int(n): Cause.NO_VEHICLE_ON_SHIFT for n in visits}
     n = problem.num_nodes
     loc = problem.node_location
     a, b, svc = problem.node_tw_start, problem.node_tw_end, problem.node_service
@@ -89,14 +127,14 @@ def unservable_reasons(problem: RoutingProblem) -> dict[int, str]:
     back = start + svc[None, :] + problem.duration[loc][:, loc[e_node]].T
     timely = fits & (start <= b[None, :]) & (back <= end_col)
 
-    reasons: dict[int, str] = {}
+    reasons: dict[int, Cause] = {}
     for node in visits.tolist():
         if not allowed[:, node].any():
-            reasons[node] = "no usable vehicle is allowed to visit it"
+            reasons[node] = Cause.NOT_ALLOWED
         elif not fits[:, node].any():
-            reasons[node] = "its load exceeds the capacity of every allowed vehicle"
+            reasons[node] = Cause.OVER_CAPACITY
         elif not timely[:, node].any():
-            reasons[node] = "no allowed vehicle can reach it within its time window and its shift"
+            reasons[node] = Cause.OUT_OF_WINDOW
     if problem.pairs.size:
         p, d = problem.pairs[:, 0], problem.pairs[:, 1]
         leg = svc[p] + problem.duration[loc[p], loc[d]]
@@ -106,17 +144,14 @@ def unservable_reasons(problem: RoutingProblem) -> dict[int, str]:
         short = (limit < 0)[None, :] | (d_start - p_start <= limit[None, :])
         d_back = d_start + svc[d][None, :] + problem.duration[loc[d]][:, loc[e_node]].T
         ok = timely[:, p] & timely[:, d] & (d_start <= b[d][None, :]) & short & (d_back <= end_col)
+        direct_too_long = (limit >= 0) & (leg > limit)
         for k in np.flatnonzero(~ok.any(axis=0)).tolist():
             pk, dk = int(p[k]), int(d[k])
-            if pk in reasons or dk in reasons:
-                why = f"its pair partner cannot be served ({reasons.get(pk) or reasons.get(dk)})"
-            else:
-                why = (
-                    "no single vehicle can do pickup then delivery "
-                    "within the windows and the transit limit"
-                )
+            why = reasons.get(pk) or reasons.get(dk)
+            if why is None:
+                why = Cause.TRANSIT_TOO_LONG if direct_too_long[k] else Cause.PAIR_TIMING
             for node in (pk, dk):
-                reasons.setdefault(node, why)
+                reasons[node] = why
     return reasons
 
 

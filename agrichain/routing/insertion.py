@@ -222,6 +222,8 @@ class Inserter:
         self.max_vehicles = (
             problem.num_vehicles if problem.max_vehicles is None else problem.max_vehicles
         )
+        #: Per node: only some vehicles may visit it (cold chain); such units go first.
+        self.restricted = ~self.arrays.allowed.all(axis=0)
 
     def out_of_time(self) -> bool:
         return time.monotonic() >= self.deadline
@@ -327,9 +329,10 @@ class Inserter:
         return full, stopped
 
     def sequential(self, units: list[tuple[int, int]]) -> Construction:
-        """Most load first, each unit into the cheapest nearby route or a fresh vehicle."""
+        """Most load first (units only some vehicles may carry before all others), each
+        into the cheapest nearby route or a fresh vehicle."""
         dem = self.problem.node_demand
-        order = sorted(units, key=lambda u: (-int(dem[u[0]]), u))
+        order = sorted(units, key=lambda u: (not self.restricted[u[0]], -int(dem[u[0]]), u))
         left: list[tuple[int, int]] = []
         stopped: list[int] = []
         for k, unit in enumerate(order):

@@ -1,8 +1,10 @@
 """Large neighbourhood search over pair insertion: ruin part of the solution, rebuild it by regret.
 
 Each iteration removes some units (pairs, or single visits) — at random, a group
-of related ones (near each other in place and time, after Shaw), or one whole
-route — and re-inserts every unplaced unit with regret-2 insertion
+of related ones (near each other in place and time, after Shaw), one whole
+route, or, while a unit that only some vehicles may carry (cold chain) is
+unplaced, the units any vehicle could carry from one of those vehicles' routes —
+and re-inserts every unplaced unit with regret-2 insertion
 (:mod:`agrichain.routing.insertion`), which checks every hard rule exactly. A
 new solution is accepted by simulated annealing on its cost (routes plus the
 drop penalties of unplaced units); the best one found is returned. Removing a
@@ -84,13 +86,35 @@ class _Search:
             self.problem, unplaced
         )
 
-    def ruin(self, count: int) -> list[tuple[int, int]]:
-        """Remove ``count`` units by one of the three operators; the units removed."""
+    def room_for(self, unplaced: list[tuple[int, int]]) -> list[tuple[int, int]]:
+        """Units that any vehicle may carry, taken off a route that an unplaced unit
+        restricted to some vehicles (cold chain) could use: room for it."""
+        allowed = self.routes.arrays.allowed
+        restricted = [u for u in unplaced if not allowed[:, u[0]].all()]
+        if not restricted:
+            return []
+        unit = restricted[int(self.rng.integers(len(restricted)))]
+        hosts = [
+            v
+            for v in range(self.problem.num_vehicles)
+            if self.routes.used(v) and allowed[v, unit[0]]
+        ]
+        if not hosts:
+            return []
+        v = hosts[int(self.rng.integers(len(hosts)))]
+        on_route = list(dict.fromkeys(self.unit_of[int(n)] for n in self.routes.seq[v][1:-1]))
+        return [u for u in on_route if allowed[:, u[0]].all()]
+
+    def ruin(self, count: int, unplaced: list[tuple[int, int]]) -> list[tuple[int, int]]:
+        """Remove about ``count`` units by one of the operators; the units removed."""
         placed = self.placed()
         if not placed:
             return []
         used = [v for v in range(self.problem.num_vehicles) if self.routes.used(v)]
-        kind = int(self.rng.integers(3))
+        kind = int(self.rng.integers(4))
+        removed = self.room_for(unplaced) if kind == 3 else []
+        if kind == 3 and not removed:
+            kind = 0  # nothing to make room for: remove at random instead
         if kind == 2 and used:  # a whole route
             v = used[int(self.rng.integers(len(used)))]
             removed = [self.unit_of[int(n)] for n in self.routes.seq[v][1:-1]]
@@ -101,7 +125,7 @@ class _Search:
             ks = np.array([index[u] for u in placed])
             order = np.argsort(self.related[index[seed], ks], kind="stable")
             removed = [placed[k] for k in order[:count]]
-        else:
+        elif kind == 0:
             picks = self.rng.choice(len(placed), size=min(count, len(placed)), replace=False)
             removed = [placed[k] for k in sorted(picks.tolist())]
         nodes = {n for u in removed for n in unit_nodes(u)}
@@ -149,8 +173,8 @@ def improve(
         temp = start_temp * END_TEMPERATURE_SHARE ** min(1.0, progress)
         before = search.routes.snapshot()
         count = int(search.rng.integers(low, high + 1))
-        removed = search.ruin(count)
         pending = [search.unit_of[n] for n in current_unplaced if search.unit_of[n][0] == n]
+        removed = search.ruin(count, pending)
         full, stopped = search.inserter.insert_regret(removed + pending, near)
         if stopped:  # the deadline struck mid-repair: keep the last complete solution
             search.routes.restore(before)

@@ -375,6 +375,9 @@ def solve_lns(problem: RoutingProblem, params: SolveParams) -> RoutingSolution:
             routes = _search_large(
                 problem, visits, routes, deadline, end, iterations, params, pool, stats
             )
+    stats["stopped_by"] = (
+        "solution_limit" if iterations is not None and time.monotonic() < end else "time_limit"
+    )
     routes = reassign_routes(problem, routes, usable_vehicles(problem).tolist())
     stats["processes"] = pool.processes
     stats["helper"] = pool.note
