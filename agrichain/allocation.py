@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 import pandas as pd
@@ -68,6 +68,15 @@ class Allocator(Protocol):
 
     def allocate(self, scenario: Scenario) -> Allocation:
         """Today's pickup tasks and the order kg left uncovered."""
+        ...
+
+
+@runtime_checkable
+class BoundedAllocator(Allocator, Protocol):
+    """An allocator whose running time can be capped."""
+
+    def within(self, seconds: float) -> Allocator:
+        """The same allocator, taking at most about ``seconds``."""
         ...
 
 

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from agrichain.allocation import Allocation, Allocator
+from agrichain.allocation import Allocation, Allocator, BoundedAllocator
 from agrichain.clock import Deadline
 from agrichain.geo import TravelModel
 from agrichain.model import Scenario
@@ -26,6 +26,8 @@ from agrichain.routing.problem import SolveParams
 #: search for building the plan from its routes.
 FINISH_RESERVE_SHARE = 0.03
 FINISH_RESERVE_MIN_S = 0.3
+#: Share of the time limit the allocation (the inventory solver) may take at most.
+ALLOCATION_SHARE = 0.3
 #: The routing search always gets at least this long (a plan needs its construction).
 MIN_SEARCH_S = 0.1
 
@@ -94,7 +96,10 @@ def plan_day(
     limit_s = routing_params(scenario, time_limit_s).time_limit_s
     deadline = deadline or Deadline(limit_s)
     report("allocate", 0.0)
-    allocation = (allocator or default_allocator()).allocate(scenario)
+    chosen = allocator or default_allocator()
+    if isinstance(chosen, BoundedAllocator):  # the allocation may take its share at most
+        chosen = chosen.within(max(MIN_SEARCH_S, ALLOCATION_SHARE * deadline.remaining()))
+    allocation = chosen.allocate(scenario)
     t_alloc = time.perf_counter() - t0
     report("route", 0.0)
     params = routing_params(scenario, time_limit_s, seed, solution_limit, engine, workers)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import time
 
 from agrichain.allocation import Allocation
@@ -76,10 +78,21 @@ class InventoryAllocator:
         self.with_atp = with_atp
         self.travel = travel
         self.isolate = isolate
+        #: Upper bound on the solver's time limit (set by :meth:`within`).
+        self.cap_s: float | None = None
+
+    def within(self, seconds: float) -> InventoryAllocator:
+        """This allocator with its solver time limit capped at ``seconds``."""
+        bounded = copy.copy(self)
+        bounded.cap_s = seconds if self.cap_s is None else min(self.cap_s, seconds)
+        return bounded
 
     def options_for(self, scenario: Scenario) -> InventoryOptions:
         """The options used for ``scenario``."""
-        return resolve_options(scenario, self.options, **self.overrides)
+        opts = resolve_options(scenario, self.options, **self.overrides)
+        if self.cap_s is not None and opts.time_limit_s > self.cap_s:
+            opts = dataclasses.replace(opts, time_limit_s=max(0.1, self.cap_s))
+        return opts
 
     def allocate(self, scenario: Scenario) -> Allocation:
         """Today's pickup tasks, order shortfalls and the multi-day plan tables."""

@@ -223,7 +223,7 @@ class Inserter:
             problem.num_vehicles if problem.max_vehicles is None else problem.max_vehicles
         )
         #: Per node: only some vehicles may visit it (cold chain); such units go first.
-        self.restricted = ~self.arrays.allowed.all(axis=0)
+        self.restricted = np.asarray(~self.arrays.allowed.all(axis=0), dtype=bool)
 
     def out_of_time(self) -> bool:
         return time.monotonic() >= self.deadline
