@@ -2,7 +2,7 @@
 
 :func:`generate_scenario` turns a :class:`GeneratorConfig` into a validated
 :class:`~agrichain.model.Scenario`; the result depends only on the config (its
-``seed`` drives one :class:`numpy.random.Generator`, no global random state).
+``seed`` drives :class:`numpy.random.Generator` streams, no global random state).
 
 What is generated:
 
@@ -21,7 +21,26 @@ What is generated:
 * when ``horizon_days > 1``, the same sessions on each later evening, with a
   forecast of their sales instead of orders;
 * an optional stock table of long-keeping products at the logistics points;
-* a mixed fleet of 1.5 t vans and 3 t trucks, some refrigerated.
+* time at a place: farms stop 8-12 min and load 8-16 min/t; the hub stops 15 min and
+  unloads 8 min/t, the stations 10 min and 12 min/t;
+* a mixed fleet of 1.5 t vans and 3 t trucks, some refrigerated: ``n_vehicles`` of
+  them, or by default the smallest fleet that plausibly carries the day (below).
+
+Fleet sizing (``n_vehicles`` None). Today's kg per logistics point are the orders
+due today plus :data:`LATER_COLLECTED_TODAY_SHARE` of those due later. A vehicle
+brings in ``load × trips`` per day (:func:`estimate_trips`): the load is
+:data:`FLEET_FILL_FACTOR` × capacity, spread over ``ceil(load / kg per farm
+visit)`` farms (fewer if the first pickup would otherwise stay on board longer than
+the tightest transit limit of what the vehicle carries); a trip drives two legs of
+:data:`FARM_DISTANCE_SHARE` × radius and a hop between farms (both × circuity ÷
+speed), stops at each farm, loads, stops at the point and unloads; the trips fit
+the farms' pickup windows and the shift up to the cut-off. Cold-chain trips and
+other trips each have their own kg per visit and hop, from their products' kg and
+the farms harvesting those products (:func:`collection_day`). Each point gets
+refrigerated vehicles until they carry its cold-chain kg, then others until its
+vehicles (the refrigerated ones with the rest of their day) carry all its kg; each
+vehicle is a truck with probability :data:`TRUCK_SHARE`. Points with nothing to
+receive get no vehicle.
 
 Supply is scaled so that each product's ordered kg (whatever the ship day: the
 goods keep) is 70–95 % of its harvest on the planning date, and each later day's
@@ -54,6 +73,7 @@ from agrichain.model import (
     Settings,
     Stock,
     Supply,
+    TravelSettings,
     Vehicle,
 )
 
@@ -149,6 +169,220 @@ _BOX_PROBS = np.array([0.42, 0.28, 0.15, 0.08, 0.07])
 _FARMS_PER_VILLAGE = 5.0
 VAN_CAPACITY_KG = 1500.0
 TRUCK_CAPACITY_KG = 3000.0
+#: Fixed minutes per visit at the county hub (a busy dock) and at an express station.
+HUB_STOP_MIN = 15.0
+STATION_STOP_MIN = 10.0
+#: Unloading minutes per tonne at the hub (dock, trolleys) and at a station (by hand).
+HUB_UNLOADING_MIN_PER_T = 8.0
+STATION_UNLOADING_MIN_PER_T = 12.0
+_SERVICE_STREAM = 1
+#: Share of vehicles that are 3 t trucks (the others are 1.5 t vans).
+TRUCK_SHARE = 0.4
+#: Refrigerated share of a fleet of given size when none is asked for.
+DEFAULT_REFRIGERATED_SHARE = 0.3
+#: Driver shifts: start at 06:00 plus a delay drawn with these probabilities; 12 h long.
+SHIFT_START_MIN = 360
+SHIFT_START_DELAY_MIN = (0, 30, 60)
+SHIFT_START_PROBS = (0.5, 0.3, 0.2)
+SHIFT_MIN = 12 * 60
+
+# ----- fleet sizing (used when ``n_vehicles`` is None) -----------------------------------
+
+#: Share of a vehicle's capacity that an average collection trip fills.
+FLEET_FILL_FACTOR = 0.8
+#: Share of the kg of orders due after the planning date that is collected on it (the
+#: inventory planner collected 56-72 % of it on generated counties; the goods keep).
+LATER_COLLECTED_TODAY_SHARE = 0.6
+#: Mean drive between a logistics point and the farms it collects from, as a share of the
+#: county radius (farms lie 0.12-0.9 radii from the seat; the stations 0.35-0.65 out).
+FARM_DISTANCE_SHARE = 0.6
+
+
+@dataclass(frozen=True)
+class CollectionDay:
+    """What the fleet sizing assumes about a day of collection (minutes, kg)."""
+
+    leg_min: float
+    """Drive between a logistics point and a farm."""
+    hop_min: float
+    """Drive from one farm to the next on a trip."""
+    kg_per_visit: float
+    """kg picked up per farm visit: today's kg over the farms harvesting today."""
+    farm_stop_min: float
+    """Mean fixed stop time at a farm."""
+    loading_min_per_t: float
+    """Mean loading minutes per tonne."""
+    pickup_span_min: float
+    """Mean length of the farms' pickup windows."""
+
+
+@dataclass(frozen=True)
+class TripEstimate:
+    """One vehicle's collection day as the fleet sizing estimates it."""
+
+    load_kg: float
+    """kg carried per trip."""
+    farm_visits: int
+    """Farms visited per trip."""
+    trip_min: float
+    """Minutes from leaving the logistics point to having unloaded there again."""
+    trips: float
+    """Trips per shift, on average over a fleet of such vehicles (at least 1)."""
+
+    @property
+    def kg_per_day(self) -> float:
+        """kg the vehicle brings in over its shift."""
+        return self.load_kg * self.trips
+
+
+def collection_day(
+    *,
+    radius_km: float,
+    n_farms: int,
+    kg_today: float,
+    farm_stop_min: float,
+    loading_min_per_t: float,
+    pickup_span_min: float,
+    travel: TravelSettings | None = None,
+) -> CollectionDay:
+    """The day's shape from the county radius and the farms harvesting today
+    (``n_farms`` of them, ``kg_today`` to collect: for one kind of trip, the farms and kg
+    of the products those trips carry).
+
+    Legs are :data:`FARM_DISTANCE_SHARE` of the radius; hops between farms are the
+    mean nearest-neighbour distance of ``n_farms`` points spread over the county disc,
+    ``0.5 × sqrt(π radius² / n_farms)``; both × circuity ÷ speed.
+    """
+    t = travel or TravelSettings()
+    min_per_km = t.circuity / t.speed_kmh * 60.0
+    return CollectionDay(
+        leg_min=FARM_DISTANCE_SHARE * radius_km * min_per_km,
+        hop_min=0.5 * math.sqrt(math.pi * radius_km**2 / n_farms) * min_per_km,
+        kg_per_visit=max(1.0, kg_today / n_farms),
+        farm_stop_min=farm_stop_min,
+        loading_min_per_t=loading_min_per_t,
+        pickup_span_min=pickup_span_min,
+    )
+
+
+def estimate_trips(
+    capacity_kg: float,
+    day: CollectionDay,
+    *,
+    lp_stop_min: float,
+    unloading_min_per_t: float,
+    max_transit_min: float,
+    shift_min: float,
+) -> TripEstimate:
+    """Load, duration and number of a vehicle's trips from its logistics point.
+
+    A trip fills :data:`FLEET_FILL_FACTOR` of the capacity in ``ceil(load / kg per
+    visit)`` farm visits, fewer if the first pickup would otherwise exceed
+    ``max_transit_min`` before its delivery. Its minutes: two legs + visits × farm stop
+    + (visits - 1) hops + loading and unloading of the load + the point's stop. Trips
+    per shift, on average: the first starts at the farms' opening, each later one
+    ``trip_min`` after it, and the last one's pickups end within the pickup window
+    (``1 + (window - pickup minutes) / trip_min``), all inside ``shift_min``; at
+    least one.
+    """
+    per_t = day.loading_min_per_t / 1000.0
+    load = capacity_kg * FLEET_FILL_FACTOR
+    visits = max(1, math.ceil(load / day.kg_per_visit - 1e-9))
+    # first handling start → delivery: each visit's loading, the later visits' stops and
+    # hops, the leg back and the point's stop
+    per_visit = day.farm_stop_min + day.hop_min + per_t * min(load, day.kg_per_visit)
+    fixed = day.leg_min + lp_stop_min - day.farm_stop_min - day.hop_min
+    if fixed + visits * per_visit > max_transit_min:
+        visits = max(1, math.floor((max_transit_min - fixed) / per_visit))
+        load = min(load, visits * day.kg_per_visit)
+    pickup_min = visits * day.farm_stop_min + (visits - 1) * day.hop_min + per_t * load
+    trip_min = 2.0 * day.leg_min + pickup_min + lp_stop_min + unloading_min_per_t * load / 1000.0
+    by_window = 1.0 + max(0.0, day.pickup_span_min - pickup_min) / trip_min
+    trips = max(1.0, min(by_window, shift_min / trip_min))
+    return TripEstimate(load_kg=load, farm_visits=visits, trip_min=trip_min, trips=trips)
+
+
+def _refrigerated_count(share: float, n_vehicles: int, cold: BoolArray) -> int:
+    n_ref = round(share * n_vehicles)
+    return max(1, n_ref) if cold.any() else n_ref
+
+
+@dataclass(frozen=True)
+class _Depot:
+    """A logistics point as the fleet sizing sees it."""
+
+    index: int
+    stop_min: float
+    unloading_min_per_t: float
+    shift_min: float
+    """Usable shift: 12 h, ending at the cut-off at the latest."""
+
+
+def _vehicle_kg_per_day(
+    day: CollectionDay, depot: _Depot, truck: bool, transit_min: float
+) -> float:
+    return estimate_trips(
+        TRUCK_CAPACITY_KG if truck else VAN_CAPACITY_KG,
+        day,
+        lp_stop_min=depot.stop_min,
+        unloading_min_per_t=depot.unloading_min_per_t,
+        max_transit_min=transit_min,
+        shift_min=depot.shift_min,
+    ).kg_per_day
+
+
+def _sized_fleet(
+    rng: np.random.Generator,
+    depots: list[_Depot],
+    *,
+    need_kg: FloatArray,
+    cold_kg: FloatArray,
+    ambient: tuple[CollectionDay, float],
+    cold: tuple[CollectionDay, float] | None,
+) -> tuple[IntArray, BoolArray, BoolArray]:
+    """(home, refrigerated, truck) per vehicle, depot by depot (in the given order).
+
+    Refrigerated vehicles until their kg per day on cold-chain trips reach the depot's
+    cold-chain kg; the share of their day this leaves carries other goods; then other
+    vehicles until all reach the depot's kg. Each vehicle is a truck with probability
+    :data:`TRUCK_SHARE`. ``ambient`` and ``cold``: the collection day and the tightest
+    transit limit of each kind of trip; ``cold`` None: no cold-chain product.
+    """
+    home: list[int] = []
+    refrigerated: list[bool] = []
+    truck: list[bool] = []
+
+    def add(depot: _Depot, cold_chain: bool) -> tuple[float, float]:
+        """kg per day of a new vehicle on cold-chain trips and on other trips."""
+        is_truck = bool(rng.random() < TRUCK_SHARE)
+        home.append(depot.index)
+        refrigerated.append(cold_chain)
+        truck.append(is_truck)
+        other = _vehicle_kg_per_day(ambient[0], depot, is_truck, ambient[1])
+        if not cold_chain or cold is None:
+            return 0.0, other
+        return _vehicle_kg_per_day(cold[0], depot, is_truck, cold[1]), other
+
+    for depot in depots:
+        cold_rate = ref_other_rate = 0.0
+        if cold is not None:
+            while cold_rate < cold_kg[depot.index] - 1e-9:
+                c, o = add(depot, True)
+                cold_rate += c
+                ref_other_rate += o
+        spare = 1.0 - cold_kg[depot.index] / cold_rate if cold_rate > 0 else 0.0
+        carried = cold_kg[depot.index] + spare * ref_other_rate
+        while carried < need_kg[depot.index] - 1e-9:
+            carried += add(depot, False)[1]
+    if cold is not None and not any(refrigerated):
+        add(depots[0], True)  # the cold-chain product needs one
+    if not home:
+        add(depots[0], False)
+    return (
+        np.asarray(home, dtype=np.int64),
+        np.asarray(refrigerated, dtype=np.bool_),
+        np.asarray(truck, dtype=np.bool_),
+    )
 
 
 class GeneratorConfig(BaseModel):
@@ -166,9 +400,13 @@ class GeneratorConfig(BaseModel):
     n_sessions: Annotated[int, Field(ge=1, le=1_000)] = 4
     """Sessions held the evening before the planning date (the ones with orders)."""
     n_orders: Annotated[int, Field(ge=1, le=2_000_000)] = 2000
-    n_vehicles: Annotated[int, Field(ge=1, le=10_000)] = 14
-    refrigerated_share: Annotated[float, Field(ge=0.0, le=1.0)] = 0.3
-    """Share of refrigerated vehicles (at least one when a product needs a cold chain)."""
+    n_vehicles: Annotated[int, Field(ge=1, le=10_000)] | None = None
+    """Fleet size; None: the smallest fleet that plausibly carries the day (see
+    :func:`collection_day` and :func:`estimate_trips`)."""
+    refrigerated_share: Annotated[float, Field(ge=0.0, le=1.0)] | None = None
+    """Share of refrigerated vehicles (at least one when a product needs a cold chain);
+    None: as many as the cold-chain kg need in a sized fleet, else
+    :data:`DEFAULT_REFRIGERATED_SHARE`."""
     horizon_days: Annotated[int, Field(ge=1, le=60)] = 3
     planning_date: dt.date = dt.date(2025, 6, 20)
     center_lat: Annotated[float, Field(ge=-80.0, le=80.0)] = COUNTY_SEATS["xianju"][0]
@@ -342,12 +580,7 @@ def generate_scenario(config: GeneratorConfig) -> Scenario:
     rng = np.random.default_rng(config.seed)
     horizon = config.horizon_days
     plan_day = config.planning_date
-    n_f, n_l, n_s, n_v = (
-        config.n_farms,
-        config.n_logistics_points,
-        config.n_sessions,
-        config.n_vehicles,
-    )
+    n_f, n_l, n_s = config.n_farms, config.n_logistics_points, config.n_sessions
     radius = config.radius_km
     margin = 0.97 * radius
 
@@ -373,7 +606,10 @@ def generate_scenario(config: GeneratorConfig) -> Scenario:
     surname = rng.integers(len(_SURNAMES), size=n_f)
     open_min = 360 + 30 * rng.integers(0, 5, size=n_f)
     close_min = open_min + 30 * rng.integers(11, 17, size=n_f)
-    loading = 5.0 * rng.integers(2, 5, size=n_f)
+    farm_stop_min = 2.0 * rng.integers(2, 5, size=n_f) + 4.0  # 8, 10 or 12 min
+    # handling rates come from a second stream, so adding them left the rest unchanged
+    service_rng = np.random.default_rng([config.seed, _SERVICE_STREAM])
+    farm_loading_per_t = service_rng.integers(8, 17, size=n_f).astype(np.float64)
 
     # logistics points: the hub at the seat, stations in towns on a ring around it
     ang = 2 * np.pi * np.arange(n_l - 1) / max(1, n_l - 1) + rng.uniform(0, 2 * np.pi)
@@ -480,27 +716,79 @@ def generate_scenario(config: GeneratorConfig) -> Scenario:
     cold_cap = np.maximum(500.0, np.ceil(2.0 * cold_need / 500.0) * 500.0)
 
     # --- fleet ---------------------------------------------------------------------------
-    n_ref = round(config.refrigerated_share * n_v)
-    if cold.any():
-        n_ref = max(1, n_ref)
-    refrigerated = np.arange(n_v) < n_ref
-    truck = rng.random(n_v) < 0.4
-    cold_day_kg = float(inflow[:, cold, :].sum(axis=(0, 1)).max()) if cold.any() else 0.0
-    ref_idx = np.flatnonzero(refrigerated)
-    for i in ref_idx:  # refrigerated vans become trucks until two trips carry the cold volume
-        ref_cap = np.where(truck[ref_idx], TRUCK_CAPACITY_KG, VAN_CAPACITY_KG).sum()
-        if 2.0 * ref_cap >= cold_day_kg:
-            break
-        truck[i] = True
+    lp_by_volume = np.argsort(-inflow.sum(axis=(1, 2)), kind="stable")
+    n_v: int
+    if config.n_vehicles is None:
+        # kg each logistics point receives today: orders due today, a share of later ones
+        today_kg = np.zeros((n_l, n_p))
+        collected = np.where(o_day == 0, 1.0, LATER_COLLECTED_TODAY_SHARE)
+        np.add.at(today_kg, (session_lp[o_session], o_product), o_kg * collected)
+
+        def day_of(products: BoolArray) -> CollectionDay:
+            """The collection day of the vehicles carrying ``products``."""
+            harvesting = np.count_nonzero(supply_kg[:, products, 0].sum(axis=1))
+            return collection_day(
+                radius_km=radius,
+                n_farms=max(1, int(harvesting)),
+                kg_today=float(today_kg[:, products].sum()),
+                farm_stop_min=float(farm_stop_min.mean()),
+                loading_min_per_t=float(farm_loading_per_t.mean()),
+                pickup_span_min=float((close_min - open_min).mean()),
+            )
+
+        expected_start = SHIFT_START_MIN + float(np.dot(SHIFT_START_DELAY_MIN, SHIFT_START_PROBS))
+        depots = [
+            _Depot(
+                index=int(i),
+                stop_min=HUB_STOP_MIN if i == 0 else STATION_STOP_MIN,
+                unloading_min_per_t=(
+                    HUB_UNLOADING_MIN_PER_T if i == 0 else STATION_UNLOADING_MIN_PER_T
+                ),
+                shift_min=min(float(SHIFT_MIN), float(lp_cutoff_min[i]) - expected_start),
+            )
+            for i in lp_by_volume
+        ]
+        transit = [c.max_transit_min for c in items if not c.needs_cold_chain]
+        cold_transit = [c.max_transit_min for c in items if c.needs_cold_chain]
+        v_home, refrigerated, truck = _sized_fleet(
+            rng,
+            depots,
+            need_kg=today_kg.sum(axis=1),
+            cold_kg=today_kg[:, cold].sum(axis=1),
+            ambient=(day_of(~cold), min(transit, default=0.0)),
+            cold=(day_of(cold), min(cold_transit)) if cold_transit else None,
+        )
+        n_v = len(v_home)
+        if config.refrigerated_share is not None:  # the asked share instead of the sized one
+            order = np.argsort(~refrigerated, kind="stable")
+            v_home, truck = v_home[order], truck[order]
+            refrigerated = np.arange(n_v) < _refrigerated_count(
+                config.refrigerated_share, n_v, cold
+            )
+    else:
+        n_v = config.n_vehicles
+        ref_share = (
+            DEFAULT_REFRIGERATED_SHARE
+            if config.refrigerated_share is None
+            else config.refrigerated_share
+        )
+        refrigerated = np.arange(n_v) < _refrigerated_count(ref_share, n_v, cold)
+        truck = rng.random(n_v) < TRUCK_SHARE
+        cold_day_kg = float(inflow[:, cold, :].sum(axis=(0, 1)).max()) if cold.any() else 0.0
+        ref_idx = np.flatnonzero(refrigerated)
+        for i in ref_idx:  # refrigerated vans become trucks until two trips carry the cold volume
+            ref_cap = np.where(truck[ref_idx], TRUCK_CAPACITY_KG, VAN_CAPACITY_KG).sum()
+            if 2.0 * ref_cap >= cold_day_kg:
+                break
+            truck[i] = True
+        v_home = lp_by_volume[np.arange(n_v) % n_l]
     v_capacity = np.where(truck, TRUCK_CAPACITY_KG, VAN_CAPACITY_KG)
     v_cost_km = np.where(truck, rng.uniform(3.0, 3.6, n_v), rng.uniform(2.0, 2.6, n_v))
     v_cost_km = v_cost_km + 0.4 * refrigerated
     v_fixed = np.where(truck, rng.uniform(250, 330, n_v), rng.uniform(150, 230, n_v))
     v_fixed = np.round(v_fixed + 60.0 * refrigerated)
-    lp_by_volume = np.argsort(-inflow.sum(axis=(1, 2)), kind="stable")
-    v_home = lp_by_volume[np.arange(n_v) % n_l]
-    v_start = 360 + 30 * rng.choice([0, 1, 2], p=[0.5, 0.3, 0.2], size=n_v)
-    v_end = v_start + 12 * 60
+    v_start = SHIFT_START_MIN + rng.choice(SHIFT_START_DELAY_MIN, p=SHIFT_START_PROBS, size=n_v)
+    v_end = v_start + SHIFT_MIN
 
     # --- records -----------------------------------------------------------------------
     farm_ids = [f"F{i + 1:0{len(str(n_f))}d}" for i in range(n_f)]
@@ -517,7 +805,8 @@ def generate_scenario(config: GeneratorConfig) -> Scenario:
             lon=farm_lon[i],
             pickup_open=_clock(open_min[i]),
             pickup_close=_clock(close_min[i]),
-            loading_min=float(loading[i]),
+            stop_min=float(farm_stop_min[i]),
+            loading_min_per_t=float(farm_loading_per_t[i]),
         )
         for i in range(n_f)
     )
@@ -532,7 +821,8 @@ def generate_scenario(config: GeneratorConfig) -> Scenario:
             cutoff=_clock(lp_cutoff_min[i]),
             ambient_capacity_kg=float(ambient_cap[i]),
             cold_capacity_kg=float(cold_cap[i]),
-            unloading_min=20.0 if i == 0 else 15.0,
+            stop_min=HUB_STOP_MIN if i == 0 else STATION_STOP_MIN,
+            unloading_min_per_t=HUB_UNLOADING_MIN_PER_T if i == 0 else STATION_UNLOADING_MIN_PER_T,
         )
         for i in range(n_l)
     )
@@ -662,7 +952,9 @@ def generate_to_folder(
     Options left as None keep the value of ``preset`` (a key of :data:`PRESETS`)
     or, without a preset, the :class:`GeneratorConfig` default. ``county`` (a key
     of :data:`COUNTY_SEATS`) sets the centre unless ``center_lat``/``center_lon``
-    are given. Invalid options raise :class:`ValueError`.
+    are given. Without ``vehicles`` (and without a preset that fixes the fleet) the
+    fleet is sized to the day (see the module docstring). Invalid options raise
+    :class:`ValueError`.
     """
     return write_generated(
         make_config(

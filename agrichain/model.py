@@ -28,6 +28,9 @@ PositiveKg = Annotated[float, Field(gt=0.0, allow_inf_nan=False)]
 NonNegative = Annotated[float, Field(ge=0.0, allow_inf_nan=False)]
 Positive = Annotated[float, Field(gt=0.0, allow_inf_nan=False)]
 
+#: kg in a tonne (handling rates are per tonne).
+KG_PER_T = 1000.0
+
 
 class _Record(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
@@ -47,13 +50,20 @@ class Farm(_Record):
     lon: Longitude
     pickup_open: dt.time = Field(description="earliest pickup, every day")
     pickup_close: dt.time = Field(description="latest pickup start, every day")
-    loading_min: NonNegative = 10.0
+    stop_min: NonNegative = 10.0
+    """Fixed minutes per visit (arriving, parking, paperwork), shared by consecutive tasks."""
+    loading_min_per_t: NonNegative = 12.0
+    """Minutes of loading per tonne picked up."""
 
     @model_validator(mode="after")
     def _window(self) -> Farm:
         if self.pickup_close <= self.pickup_open:
             raise ValueError("pickup_close must be after pickup_open")
         return self
+
+    def handling_min(self, kg: float) -> float:
+        """Minutes of loading ``kg`` (without the fixed stop time)."""
+        return self.loading_min_per_t * kg / KG_PER_T
 
 
 class LogisticsPoint(_Record):
@@ -68,7 +78,10 @@ class LogisticsPoint(_Record):
     cutoff: dt.time = Field(description="carrier cut-off: goods must arrive before it")
     ambient_capacity_kg: NonNegative
     cold_capacity_kg: NonNegative
-    unloading_min: NonNegative = 10.0
+    stop_min: NonNegative = 10.0
+    """Fixed minutes per visit (arriving, parking, paperwork), shared by consecutive tasks."""
+    unloading_min_per_t: NonNegative = 10.0
+    """Minutes of unloading per tonne delivered."""
 
     @model_validator(mode="after")
     def _hours(self) -> LogisticsPoint:
@@ -77,6 +90,10 @@ class LogisticsPoint(_Record):
         if not (self.open < self.cutoff <= self.close):
             raise ValueError("cutoff must lie within the opening hours (open < cutoff <= close)")
         return self
+
+    def handling_min(self, kg: float) -> float:
+        """Minutes of unloading ``kg`` (without the fixed stop time)."""
+        return self.unloading_min_per_t * kg / KG_PER_T
 
 
 class Product(_Record):
@@ -180,8 +197,8 @@ class RoutingSettings(_Record):
     seed: int = 0
     engine: str = "auto"
     workers: Annotated[int, Field(ge=1)] = 2
-    """Processes the routing search may use: the decomposition and portfolio engines run
-    a second one when this is at least 2 and the machine has two CPUs."""
+    """Processes the routing search may use (at most the machine's CPUs): the default
+    engine searches that many parts or seeds at once."""
     drop_penalty_per_kg: NonNegative = 50.0
     """Objective cost (currency) of leaving one kg uncollected."""
     drop_penalty_per_task: NonNegative = 1000.0

@@ -3,6 +3,11 @@
 Reads the plan's CSV files and the scenario's own CSV files with pandas and the
 standard library only (no agrichain code), recomputes travel times with its own
 haversine, and returns every violated rule as text.
+
+Time at a place, as the format defines it: a stop's arrival is when the truck
+arrives; the place's ``stop_min`` follows (unless the truck was already there),
+then each task's handling (``loading_min_per_t`` / ``unloading_min_per_t`` × t)
+one after the other; the departure is not before the last handling ends.
 """
 
 from __future__ import annotations
@@ -17,6 +22,10 @@ import pandas as pd
 
 TOL_KG = 1e-3
 TOL_S = 1.0
+#: Defaults of the format (docs/format.md) for columns left empty or absent.
+DEFAULT_STOP_MIN = 10.0
+DEFAULT_LOADING_MIN_PER_T = 12.0
+DEFAULT_UNLOADING_MIN_PER_T = 10.0
 
 
 def _read(folder: Path, name: str) -> pd.DataFrame:
@@ -53,6 +62,36 @@ def _km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return 2 * 6371.0088 * math.asin(math.sqrt(min(1.0, a)))
 
 
+def _number(row: dict[str, str], column: str, default: float) -> float:
+    text = row.get(column, "").strip()
+    return float(text) if text else default
+
+
+def _stop_s(row: dict[str, str], old_column: str) -> float:
+    """Fixed stop seconds of a farm or logistics point (``old_column``: the old name)."""
+    text = (row.get("stop_min", "") or row.get(old_column, "")).strip()
+    return 60.0 * (float(text) if text else DEFAULT_STOP_MIN)
+
+
+def _place_times(
+    farms: dict[str, dict[str, str]], lps: dict[str, dict[str, str]]
+) -> dict[str, tuple[float, float]]:
+    """Place id → (stop seconds, handling seconds per kg)."""
+    out = {
+        fid: (
+            _stop_s(f, "loading_min"),
+            0.06 * _number(f, "loading_min_per_t", DEFAULT_LOADING_MIN_PER_T),
+        )
+        for fid, f in farms.items()
+    }
+    for lid, lp in lps.items():
+        out[lid] = (
+            _stop_s(lp, "unloading_min"),
+            0.06 * _number(lp, "unloading_min_per_t", DEFAULT_UNLOADING_MIN_PER_T),
+        )
+    return out
+
+
 def verify_plan(scenario_dir: Path, plan_dir: Path) -> list[str]:
     """Every rule the written plan breaks (empty list: the plan is valid)."""
     errors: list[str] = []
@@ -68,6 +107,8 @@ def verify_plan(scenario_dir: Path, plan_dir: Path) -> list[str]:
     vehicles = _rows(scenario_dir, "vehicles.csv", "vehicle_id")
     stops = _read(plan_dir, "routes.csv")
     tasks = _read(plan_dir, "tasks.csv")
+    place_times = _place_times(farms, lps)
+    task_row = _rows(plan_dir, "tasks.csv", "task_id")
 
     served = tasks[tasks["vehicle_id"] != ""] if len(tasks) else tasks
     for _, t in served.iterrows():
@@ -100,7 +141,7 @@ def verify_plan(scenario_dir: Path, plan_dir: Path) -> list[str]:
             errors.append(f"{vid}: does not start and end at home {home}")
         if _ts(first["departure"]) < _clock(day, veh["shift_start"]):
             errors.append(f"{vid}: leaves before shift start")
-        if _ts(last["arrival"]) > _clock(day, veh["shift_end"]) + dt.timedelta(seconds=TOL_S):
+        if _ts(last["departure"]) > _clock(day, veh["shift_end"]) + dt.timedelta(seconds=TOL_S):
             errors.append(f"{vid}: returns after shift end")
         load = 0.0
         picked = 0  # each task's load is rounded to 0.1 kg inside the solver
@@ -117,11 +158,6 @@ def verify_plan(scenario_dir: Path, plan_dir: Path) -> list[str]:
                     on_board[tid] = float(row["kg"])
                     picked += 1
                     load += float(row["kg"])
-                    loading = float(farms[s["stop_id"]]["loading_min"] or 10)
-                    if _ts(s["departure"]) < _ts(row["pickup_time"]) + dt.timedelta(
-                        minutes=loading
-                    ) - dt.timedelta(seconds=TOL_S):
-                        errors.append(f"{vid}: leaves {s['stop_id']} before loading {tid}")
             elif kind == "logistics_point":
                 for tid in ids:
                     if tid not in on_board:
@@ -139,9 +175,43 @@ def verify_plan(scenario_dir: Path, plan_dir: Path) -> list[str]:
                 gap = (_ts(s["arrival"]) - _ts(prev["departure"])).total_seconds() / 60
                 if gap < need - TOL_S / 60 - 1e-6 * need:
                     errors.append(f"{vid} seq {s['seq']}: {gap:.2f} min to drive {need:.2f} min")
+                errors += _stop_timing(vid, s, prev, ids, task_row, place_times)
             prev = s
         if on_board:
             errors.append(f"{vid}: ends with undelivered tasks {sorted(on_board)}")
+    return errors
+
+
+def _stop_timing(
+    vid: object,
+    stop: pd.Series,
+    prev: pd.Series,
+    task_ids: list[str],
+    task_row: dict[str, dict[str, str]],
+    place_times: dict[str, tuple[float, float]],
+) -> list[str]:
+    """Stop time, then each task's handling in turn, all before the departure."""
+    place = str(stop["stop_id"])
+    if place not in place_times:
+        return [f"{vid} seq {stop['seq']}: unknown place {place}"]
+    stop_s, handling_s_per_kg = place_times[place]
+    column = {"farm": "pickup_time", "logistics_point": "delivery_time"}.get(stop["stop_kind"])
+    free = _ts(stop["arrival"])
+    if str(prev["stop_id"]) != place:
+        free += dt.timedelta(seconds=stop_s)
+    tol = dt.timedelta(seconds=TOL_S)
+    errors = []
+    handled = [task_row[t] for t in task_ids if t in task_row] if column else []
+    for row in sorted(handled, key=lambda r: _ts(r[str(column)])):
+        start = _ts(row[str(column)])
+        if start < free - tol:
+            errors.append(
+                f"{vid}: handles {row['task_id']} at {place} at {start}, before the stop "
+                f"time and earlier handling end ({free})"
+            )
+        free = max(free, start) + dt.timedelta(seconds=handling_s_per_kg * float(row["kg"]))
+    if _ts(stop["departure"]) < free - tol:
+        errors.append(f"{vid}: leaves {place} at {stop['departure']} before {free}")
     return errors
 
 

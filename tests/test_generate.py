@@ -11,19 +11,33 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from typer.testing import CliRunner
 
+from agrichain.cli import app
 from agrichain.generate import (
     CATALOGUE_BY_ID,
     COUNTY_SEATS,
+    DEFAULT_REFRIGERATED_SHARE,
+    HUB_STOP_MIN,
+    HUB_UNLOADING_MIN_PER_T,
+    LATER_COLLECTED_TODAY_SHARE,
     PRESETS,
+    SHIFT_MIN,
+    SHIFT_START_DELAY_MIN,
+    SHIFT_START_MIN,
+    SHIFT_START_PROBS,
+    STATION_STOP_MIN,
+    STATION_UNLOADING_MIN_PER_T,
     GeneratorConfig,
+    collection_day,
+    estimate_trips,
     generate_scenario,
     generate_to_folder,
     make_config,
 )
 from agrichain.geo import EARTH_RADIUS_KM
 from agrichain.io import load_scenario, save_scenario
-from agrichain.model import Scenario
+from agrichain.model import Scenario, minutes_of_day
 
 INSTANCES = Path(__file__).resolve().parent.parent / "instances"
 
@@ -119,7 +133,12 @@ def test_sizes_as_requested(config: GeneratorConfig) -> None:
     assert s.settings.planning_date == config.planning_date
     # a cold-chain product always has a refrigerated vehicle
     n_ref = sum(v.refrigerated for v in s.vehicles)
-    wanted = round(config.refrigerated_share * config.n_vehicles)
+    share = (
+        DEFAULT_REFRIGERATED_SHARE
+        if config.refrigerated_share is None
+        else config.refrigerated_share
+    )
+    wanted = round(share * config.n_vehicles)
     cold = any(p.needs_cold_chain for p in s.products)
     assert n_ref == (max(1, wanted) if cold else wanted)
     # forecast only for sessions not yet held
@@ -204,6 +223,148 @@ def test_generate_to_folder_writes_a_loadable_scenario(tmp_path: Path) -> None:
     assert s == generate_scenario(
         make_config(farms=6, orders=40, sessions=2, seed=4, horizon_days=2)
     )
+
+
+# ----- fleet sizing -----------------------------------------------------------------------
+
+SIZED = GeneratorConfig(seed=21, n_farms=60, n_logistics_points=3, n_sessions=3, n_orders=1500)
+
+
+def _today_kg(s: Scenario) -> tuple[dict[str, float], dict[str, float]]:
+    """kg and cold-chain kg each logistics point receives today, as the sizing counts them."""
+    kg: dict[str, float] = defaultdict(float)
+    cold: dict[str, float] = defaultdict(float)
+    for o in s.orders:
+        share = 1.0 if s.day_of(o.ship_by) == 0 else LATER_COLLECTED_TODAY_SHARE
+        lp = s.order_logistics_point(o)
+        kg[lp] += share * s.order_kg(o)
+        if s.product[o.product_id].needs_cold_chain:
+            cold[lp] += share * s.order_kg(o)
+    return kg, cold
+
+
+def test_sized_fleet_grows_with_orders() -> None:
+    fleets = [
+        generate_scenario(SIZED.model_copy(update={"n_orders": n})).vehicles
+        for n in (300, 1500, 6000)
+    ]
+    sizes = [len(f) for f in fleets]
+    assert sizes[0] < sizes[1] < sizes[2], sizes
+    capacity = [sum(v.capacity_kg for v in f) for f in fleets]
+    assert capacity[0] < capacity[1] < capacity[2]
+    # the generator used to make 14 vehicles whatever the orders
+    many = generate_scenario(make_config(farms=1000, orders=10_000, horizon_days=1))
+    kg = sum(many.order_kg(o) for o in many.orders)
+    assert len(many.vehicles) > 14
+    assert len(many.vehicles) > kg / 2 / 3000  # more than trucks doing two full trips
+
+
+def test_vehicles_option_overrides_the_sized_fleet(tmp_path: Path) -> None:
+    args = ["--farms", "30", "--orders", "800", "--logistics-points", "2", "--seed", "3"]
+    runner = CliRunner()
+    assert runner.invoke(app, ["generate", str(tmp_path / "sized"), *args]).exit_code == 0
+    assert (
+        runner.invoke(app, ["generate", str(tmp_path / "five"), *args, "--vehicles", "5"]).exit_code
+        == 0
+    )
+    sized = load_scenario(tmp_path / "sized")
+    five = load_scenario(tmp_path / "five")
+    assert len(five.vehicles) == 5
+    assert sum(v.refrigerated for v in five.vehicles) == round(DEFAULT_REFRIGERATED_SHARE * 5)
+    config = make_config(farms=30, orders=800, logistics_points=2, seed=3)
+    assert config.n_vehicles is None
+    assert sized == generate_scenario(config)
+    assert len(sized.vehicles) != 5
+    # everything but the fleet is the same scenario
+    assert sized.with_tables(vehicles=five.vehicles) == five
+
+
+COLD_HEAVY = SIZED.model_copy(
+    update={
+        "n_orders": 4000,
+        "product_ids": ("bayberry", "shiitake", "peach", "egg"),
+        "n_products": 4,
+    }
+)
+
+
+def test_refrigerated_vehicles_carry_the_cold_chain_kg() -> None:
+    s = generate_scenario(COLD_HEAVY)
+    radius = COLD_HEAVY.radius_km
+    kg, cold = _today_kg(s)
+    assert sum(cold.values()) > 0
+    # the day of cold-chain trips: the farms harvesting cold-chain products today
+    cold_products = {p.product_id for p in s.products if p.needs_cold_chain}
+    harvesting = {
+        x.farm_id
+        for x in s.supply
+        if s.day_of(x.date) == 0 and x.product_id in cold_products and x.kg > 0
+    }
+    day = collection_day(
+        radius_km=radius,
+        n_farms=len(harvesting),
+        kg_today=sum(cold.values()),
+        farm_stop_min=float(np.mean([f.stop_min for f in s.farms])),
+        loading_min_per_t=float(np.mean([f.loading_min_per_t for f in s.farms])),
+        pickup_span_min=float(
+            np.mean(
+                [minutes_of_day(f.pickup_close) - minutes_of_day(f.pickup_open) for f in s.farms]
+            )
+        ),
+    )
+    start = SHIFT_START_MIN + float(np.dot(SHIFT_START_DELAY_MIN, SHIFT_START_PROBS))
+    cold_transit = min(p.max_transit_min for p in s.products if p.needs_cold_chain)
+    for lp in s.logistics_points:
+        hub = lp.logistics_point_id == "LP1"
+        assert lp.stop_min == (HUB_STOP_MIN if hub else STATION_STOP_MIN)
+        assert lp.unloading_min_per_t == (
+            HUB_UNLOADING_MIN_PER_T if hub else STATION_UNLOADING_MIN_PER_T
+        )
+        shift = min(SHIFT_MIN, minutes_of_day(lp.cutoff) - start)
+        carries = [
+            estimate_trips(
+                v.capacity_kg,
+                day,
+                lp_stop_min=lp.stop_min,
+                unloading_min_per_t=lp.unloading_min_per_t,
+                max_transit_min=cold_transit,
+                shift_min=shift,
+            ).kg_per_day
+            for v in s.vehicles
+            if v.refrigerated and v.home_logistics_point_id == lp.logistics_point_id
+        ]
+        assert sum(carries) >= cold[lp.logistics_point_id] - 1e-6, lp.logistics_point_id
+        # and one refrigerated vehicle fewer would not (the smallest such fleet)
+        assert sum(carries) - carries[-1] < cold[lp.logistics_point_id]
+        # no point gets vehicles it does not need
+        home = [v for v in s.vehicles if v.home_logistics_point_id == lp.logistics_point_id]
+        assert bool(home) == (kg[lp.logistics_point_id] > 0)
+    # the refrigerated trips are shorter: the first pickup must reach the hub in time
+    for capacity in (1500.0, 3000.0):
+        trip = estimate_trips(
+            capacity,
+            day,
+            lp_stop_min=HUB_STOP_MIN,
+            unloading_min_per_t=HUB_UNLOADING_MIN_PER_T,
+            max_transit_min=cold_transit,
+            shift_min=SHIFT_MIN,
+        )
+        # from the first loading (after the first stop) to the delivery (before unloading)
+        first_pickup_to_delivery = (
+            trip.trip_min
+            - day.leg_min
+            - day.farm_stop_min
+            - HUB_UNLOADING_MIN_PER_T * trip.load_kg / 1000
+        )
+        assert trip.farm_visits == 1 or first_pickup_to_delivery <= cold_transit
+
+
+def test_sized_fleet_same_seed_same_scenario() -> None:
+    assert SIZED.n_vehicles is None
+    a = generate_scenario(SIZED)
+    assert a == generate_scenario(SIZED.model_copy())
+    b = generate_scenario(SIZED.model_copy(update={"seed": 22}))
+    assert a != b
 
 
 # ----- bundled instances ----------------------------------------------------------------

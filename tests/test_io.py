@@ -198,7 +198,7 @@ def _farms(draw: st.DrawFn) -> list[Farm]:
                 lon=draw(st.floats(-180, 180, allow_nan=False)),
                 pickup_open=dt.time(start // 60, start % 60),
                 pickup_close=dt.time((start + length) // 60, (start + length) % 60),
-                loading_min=draw(st.floats(0, 120, allow_nan=False)),
+                stop_min=draw(st.floats(0, 120, allow_nan=False)),
             )
         )
     return out
@@ -228,7 +228,7 @@ def test_any_valid_farms_round_trip(
 )
 @given(
     cell=st.text(max_size=12),
-    column=st.sampled_from(["farm_id", "lat", "lon", "pickup_open", "pickup_close", "loading_min"]),
+    column=st.sampled_from(["farm_id", "lat", "lon", "pickup_open", "pickup_close", "stop_min"]),
 )
 def test_garbage_cells_give_located_errors(
     tmp_path_factory: pytest.TempPathFactory, cell: str, column: str

@@ -158,7 +158,7 @@ def test_misspelt_column(folder: Path, tmp_path: Path) -> None:
 
 def test_ragged_row(folder: Path, tmp_path: Path) -> None:
     path = folder / "farms.csv"
-    path.write_text(path.read_text() + "F9,,28.8,120.7,07:00,12:00,10,extra\n")
+    path.write_text(path.read_text() + "F9,,28.8,120.7,07:00,12:00,10,12,extra\n")
     _assert_rejected(folder, tmp_path, "farms.csv", 5, None, "fields")
 
 

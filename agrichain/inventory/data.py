@@ -25,7 +25,7 @@ from typing import Literal
 import numpy as np
 
 from agrichain.geo import GreatCircleTravel, TravelModel
-from agrichain.model import Scenario, Settings, minutes_of_day
+from agrichain.model import KG_PER_T, Scenario, Settings, minutes_of_day
 
 #: Quantities below this many kg are solver noise.
 KG_EPS = 1e-6
@@ -180,7 +180,8 @@ def _trips(
     farm_farm = duration_min[:n_farms, :n_farms].copy()
     np.fill_diagonal(farm_farm, np.inf)
     hop = float(np.mean(np.min(farm_farm, axis=1))) if n_farms > 1 else 0.0
-    loading = float(np.mean([f.loading_min for f in scenario.farms]))
+    farm_stop = float(np.mean([f.stop_min for f in scenario.farms]))
+    loading_per_t = float(np.mean([f.loading_min_per_t for f in scenario.farms]))
     out: dict[str, float] = {}
     for v in scenario.vehicles:
         lp = scenario.logistics_point[v.home_logistics_point_id]
@@ -189,11 +190,14 @@ def _trips(
             minutes_of_day(v.shift_start), minutes_of_day(lp.open)
         )
         stops = max(1.0, math.ceil(v.capacity_kg / max(farm_kg, 1.0)))
+        load_t = v.capacity_kg / KG_PER_T
         cycle = (
             2.0 * float(np.mean(duration_min[n_farms + i, :n_farms]))
-            + stops * loading
+            + stops * farm_stop
             + (stops - 1.0) * hop
-            + lp.unloading_min
+            + loading_per_t * load_t
+            + lp.stop_min
+            + lp.handling_min(v.capacity_kg)
         )
         out[v.vehicle_id] = float(max(1, math.floor(max(window, 0) / max(cycle, 1.0))))
     return out
@@ -249,10 +253,12 @@ def prepare(
     storage = np.array([[p.ambient_capacity_kg, p.cold_capacity_kg] for p in lps], dtype=float)
     cold = [p.needs_cold_chain for p in products]
     max_transit = np.array([p.max_transit_min for p in products])
-    earliest = np.array([minutes_of_day(f.pickup_open) + f.loading_min for f in farms])
+    # the pickup window bounds the start of loading; the drive ends with the point's stop
+    earliest = np.array([minutes_of_day(f.pickup_open) for f in farms], dtype=float)
     cutoff = np.array([minutes_of_day(p.cutoff) for p in lps])
-    in_time = (earliest[:, None] + dur) <= cutoff[None, :]
-    arc_ok = (dur[:, :, None] <= max_transit[None, None, :]) & in_time[:, :, None]
+    to_lp = dur + np.array([p.stop_min for p in lps], dtype=float)[None, :]
+    in_time = (earliest[:, None] + to_lp) <= cutoff[None, :]
+    arc_ok = (to_lp[:, :, None] <= max_transit[None, None, :]) & in_time[:, :, None]
     fleet = np.stack([transport[:, 1] if c else transport[:, 0] for c in cold], axis=1)
     arc_ok &= (fleet > 0)[None, :, :]
 

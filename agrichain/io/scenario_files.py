@@ -18,7 +18,13 @@ from pydantic import BaseModel, ValidationError
 
 from agrichain.errors import InputIssue, ScenarioError
 from agrichain.io.atomic import atomic_write_files
-from agrichain.io.schema import GEO_TABLES, IGNORED_COLUMNS, REQUIRED_TABLES, TABLE_MODELS
+from agrichain.io.schema import (
+    COLUMN_ALIASES,
+    GEO_TABLES,
+    IGNORED_COLUMNS,
+    REQUIRED_TABLES,
+    TABLE_MODELS,
+)
 from agrichain.model import Scenario, Settings, validation_issues
 
 SETTINGS_FILE = "scenario.toml"
@@ -140,19 +146,35 @@ def _records(
     model = TABLE_MODELS[table]
     fields = model.model_fields
     issues: list[InputIssue] = []
+    header_row = 1 if row_offset == 2 else None
     cols = [str(c).strip() for c in frame.columns]
-    frame = frame.set_axis(cols, axis=1)
-    unknown = [c for c in cols if c not in fields and c not in IGNORED_COLUMNS]
-    for c in unknown:
-        issues.append(InputIssue(file, 1 if row_offset == 2 else None, c, f"unknown column '{c}'"))
-    missing = [n for n, f in fields.items() if f.is_required() and n not in cols]
-    for c in missing:
-        issues.append(
-            InputIssue(file, 1 if row_offset == 2 else None, c, f"required column '{c}' is missing")
-        )
     dupes = {c for c in cols if cols.count(c) > 1}
     for c in sorted(dupes):
-        issues.append(InputIssue(file, 1 if row_offset == 2 else None, c, "column appears twice"))
+        issues.append(InputIssue(file, header_row, c, "column appears twice"))
+    aliases = COLUMN_ALIASES.get(table, {})
+    as_read: dict[str, str] = {}  # current name -> old name used in the file
+    for old, new in aliases.items():
+        if old not in cols:
+            continue
+        if new in cols:
+            issues.append(
+                InputIssue(
+                    file,
+                    header_row,
+                    old,
+                    f"'{old}' is the old name of '{new}'; give only one of the two columns",
+                )
+            )
+        elif old not in dupes:
+            cols = [new if c == old else c for c in cols]
+            as_read[new] = old
+    frame = frame.set_axis(cols, axis=1)
+    unknown = [c for c in cols if c not in fields and c not in IGNORED_COLUMNS | aliases.keys()]
+    for c in unknown:
+        issues.append(InputIssue(file, header_row, c, f"unknown column '{c}'"))
+    missing = [n for n, f in fields.items() if f.is_required() and n not in cols]
+    for c in missing:
+        issues.append(InputIssue(file, header_row, c, f"required column '{c}' is missing"))
     if issues:
         return [], issues
     use = [c for c in cols if c in fields]
@@ -165,7 +187,10 @@ def _records(
             records.append(model(**row))
         except ValidationError as exc:
             line = lines[i] if lines is not None else i + row_offset
-            issues += validation_issues(exc, file, line)
+            issues += [
+                InputIssue(x.file, x.row, as_read.get(x.column or "", x.column), x.message)
+                for x in validation_issues(exc, file, line)
+            ]
     return records, issues
 
 

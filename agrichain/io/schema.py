@@ -46,6 +46,11 @@ REQUIRED_TABLES = ("farms", "logistics_points", "products", "vehicles")
 GEO_TABLES = ("farms", "logistics_points")
 #: Columns accepted in any table and ignored.
 IGNORED_COLUMNS = frozenset({"notes", "comment"})
+#: Table → {old column name: current column name}; old names are still read.
+COLUMN_ALIASES: dict[str, dict[str, str]] = {
+    "farms": {"loading_min": "stop_min"},
+    "logistics_points": {"unloading_min": "stop_min"},
+}
 
 TABLE_MEANING: dict[str, str] = {
     "farms": "Smallholder farms where the fleet picks goods up.",
@@ -71,13 +76,17 @@ COLUMN_MEANING: dict[str, str] = {
     "lon": "longitude (WGS84)",
     "pickup_open": "earliest pickup, every day",
     "pickup_close": "latest pickup start, every day (after pickup_open)",
-    "loading_min": "time to load goods at the farm",
+    "stop_min": (
+        "fixed time of a visit (arriving, parking, paperwork); consecutive tasks at the "
+        "same place share it"
+    ),
+    "loading_min_per_t": "loading time per tonne picked up, added to the stop time",
     "open": "opening time, every day",
     "close": "closing time, every day (after open)",
     "cutoff": "carrier cut-off: collected goods must be delivered by then",
     "ambient_capacity_kg": "storage for products without cold chain",
     "cold_capacity_kg": "cold storage for products needing cold chain",
-    "unloading_min": "time to unload at the logistics point",
+    "unloading_min_per_t": "unloading time per tonne delivered, added to the stop time",
     "box_weight_kg": "weight of one sold box",
     "shelf_life_h": "hours from harvest until the product spoils",
     "max_transit_min": "longest time on a vehicle from pickup to delivery",
@@ -101,11 +110,13 @@ COLUMN_MEANING: dict[str, str] = {
     "fixed_cost": "cost of using the vehicle on a day",
 }
 
+#: Column-name suffix → unit; the longest matching suffix wins.
 _UNITS = {
     "_kg": "kg",
     "_min": "min",
     "_h": "h",
     "_km": "km",
+    "_min_per_t": "min/t",
     "_per_kg_day": "currency/(kg·day)",
     "_per_kg": "currency/kg",
     "_per_km": "currency/km",
@@ -149,7 +160,7 @@ def _type_name(annotation: object) -> str:
 def _unit(name: str) -> str:
     if name == "fixed_cost":
         return "currency"
-    for suffix, unit in _UNITS.items():
+    for suffix, unit in sorted(_UNITS.items(), key=lambda item: -len(item[0])):
         if name.endswith(suffix):
             return unit
     if name in {"lat", "lon"}:
@@ -162,10 +173,17 @@ def _unit(name: str) -> str:
 def columns(table: str) -> list[Column]:
     """The columns of a table, in file order."""
     model = TABLE_MODELS[table]
+    old_names = {new: old for old, new in COLUMN_ALIASES.get(table, {}).items()}
     out = []
     for name, info in model.model_fields.items():
         required = info.is_required()
         default = "" if required or info.default is None else _format_default(info.default)
+        meaning = COLUMN_MEANING.get(name, info.description or "")
+        if name in old_names:
+            meaning += (
+                f". Old name `{old_names[name]}`, still read as this column "
+                "(giving both is an error)"
+            )
         out.append(
             Column(
                 name=name,
@@ -173,7 +191,7 @@ def columns(table: str) -> list[Column]:
                 unit=_unit(name),
                 required=required,
                 default=default,
-                meaning=COLUMN_MEANING.get(name, info.description or ""),
+                meaning=meaning,
             )
         )
     return out
@@ -201,6 +219,14 @@ def format_markdown() -> str:
         "",
         "Errors name file, row (CSV line number, header = 1; feature number in "
         "GeoJSON/GeoPackage) and column.",
+        "",
+        "Time at a place: each visit to a farm or a logistics point (a vehicle's return "
+        "to its home point included) takes the place's `stop_min` once (consecutive tasks "
+        "at the same place share it), then, per task, `loading_min_per_t` (farm) or "
+        "`unloading_min_per_t` (logistics point) × the task's tonnes. Pickup windows, "
+        "opening hours and cut-offs bound the start of a task's handling, which follows "
+        "the stop time. Older files name the stop time `loading_min` (farms) and "
+        "`unloading_min` (logistics points); those columns are read as `stop_min`.",
         "",
     ]
     for table in TABLE_MODELS:
@@ -247,7 +273,7 @@ _SETTING_MEANING = {
     "routing.time_limit_s": "wall-clock limit of the routing search",
     "routing.solution_limit": "stop after this many improving solutions (reproducible runs)",
     "routing.seed": "random seed",
-    "routing.engine": "routing engine: auto, decomposition, ortools, portfolio, ...",
+    "routing.engine": "routing engine: auto (default), lns, portfolio, ortools, pyvrp",
     "routing.workers": "processes the routing search may use (a second one on two CPUs)",
     "routing.drop_penalty_per_kg": "objective cost of leaving 1 kg uncollected",
     "routing.drop_penalty_per_task": "objective cost of leaving a pickup task uncollected",

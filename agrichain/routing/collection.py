@@ -4,6 +4,15 @@ Each task becomes a pickup node at its farm and a delivery node at its logistics
 point (a pickup-and-delivery pair), so a vehicle may unload and go out again
 (several trips) and may deliver to any logistics point, not only its home.
 
+Time at a place: the fixed stop time of a location (``stop_min`` of the farm or
+logistics point: arriving, parking, paperwork) is part of the duration matrix,
+``duration[a, b] = travel(a, b) + stop(b)`` for a != b and 0 on the diagonal, so
+consecutive visits at the same place pay it once in every engine and in the
+checker. A node's service time is the handling of its task's kg
+(``loading_min_per_t`` / ``unloading_min_per_t``). A visit's ``arrival`` therefore
+lies after the stop time; :func:`routes_from_solution` shows the moment the truck
+arrives.
+
 Units inside the routing problem: metres, seconds after midnight of the
 planning date, 0.1 kg of load, and cents of cost.
 """
@@ -59,11 +68,18 @@ class CollectionModel:
     location_ids: tuple[str, ...]
     """Farm and logistics point ids, in location (matrix) order."""
     travel: TravelMatrix
+    location_stop_s: tuple[int, ...]
+    """Fixed stop seconds of each location (included in the problem's duration matrix)."""
 
 
 def default_travel(scenario: Scenario) -> GreatCircleTravel:
     t = scenario.settings.travel
     return GreatCircleTravel(speed_kmh=t.speed_kmh, circuity=t.circuity)
+
+
+def _whole_seconds(minutes: float) -> int:
+    """``minutes`` in seconds, rounded up (float noise aside)."""
+    return math.ceil(minutes * SECONDS_PER_MIN - 1e-9)
 
 
 def split_tasks(scenario: Scenario, tasks: Sequence[PickupTask]) -> list[CollectionTask]:
@@ -105,7 +121,13 @@ def build_collection_model(
         [f.lat for f in farms] + [p.lat for p in lps], [f.lon for f in farms] + [p.lon for p in lps]
     )
     distance_m = np.rint(tm.distance_km * 1000.0).astype(np.int64)
-    duration_s = np.ceil(tm.duration_min * SECONDS_PER_MIN - 1e-9).astype(np.int64)
+    travel_s = np.ceil(tm.duration_min * SECONDS_PER_MIN - 1e-9).astype(np.int64)
+    stop_s = np.asarray(
+        [_whole_seconds(f.stop_min) for f in farms] + [_whole_seconds(p.stop_min) for p in lps],
+        dtype=np.int64,
+    )
+    duration_s = travel_s + stop_s[None, :]
+    np.fill_diagonal(duration_s, 0)
 
     pieces = split_tasks(scenario, tasks)
     settings = scenario.settings.routing
@@ -161,7 +183,7 @@ def build_collection_model(
                 load,
                 minutes_of_day(farm.pickup_open) * 60,
                 minutes_of_day(farm.pickup_close) * 60,
-                round(farm.loading_min * 60),
+                _whole_seconds(farm.handling_min(t.kg)),
                 pen,
                 ok,
             )
@@ -172,7 +194,7 @@ def build_collection_model(
                 -load,
                 minutes_of_day(lp.open) * 60,
                 minutes_of_day(lp.cutoff) * 60,
-                round(lp.unloading_min * 60),
+                _whole_seconds(lp.handling_min(t.kg)),
                 0,
                 ok,
             )
@@ -225,6 +247,7 @@ def build_collection_model(
         depot_node=depot_node,
         location_ids=location_ids,
         travel=tm,
+        location_stop_s=tuple(int(x) for x in stop_s),
     )
 
 
@@ -238,7 +261,11 @@ def _stop_kind(model: CollectionModel, node: int) -> str:
 
 
 def routes_from_solution(model: CollectionModel, solution: RoutingSolution) -> list[Route]:
-    """Domain routes: consecutive visits at the same place merge into one stop."""
+    """Domain routes: consecutive visits at the same place merge into one stop.
+
+    A stop's arrival is when the truck arrives (before the stop time), its departure
+    when the last handling there ends (at the final depot: after the stop time).
+    """
     sc = model.scenario
     prob = model.problem
     task_of_node: dict[int, str] = {}
@@ -280,13 +307,15 @@ def routes_from_solution(model: CollectionModel, solution: RoutingSolution) -> l
             lat, lon = _coords(sc, place_id)
             if seq == 0:  # leaving the depot
                 arrival = departure = leave
-            elif is_end:  # back at the depot
-                arrival = departure = first.arrival
             else:
-                arrival = first.arrival
+                # the visit's arrival includes the stop time unless it follows a visit here
+                reached = first.arrival
                 if seq == 1:
-                    arrival = leave + prob.node_duration(v0.node, first.node)
-                departure = last.start + int(prob.node_service[last.node])
+                    reached = leave + prob.node_duration(v0.node, first.node)
+                prev_loc = int(prob.node_location[groups[seq - 1][-1].node])
+                arrival = reached - (model.location_stop_s[loc] if prev_loc != loc else 0)
+                # back at the depot: after its stop time; elsewhere after the last handling
+                departure = reached if is_end else last.start + int(prob.node_service[last.node])
             stops.append(
                 Stop(
                     vehicle_id=vehicle.vehicle_id,
