@@ -278,7 +278,13 @@ def generate(
     products: Annotated[int | None, typer.Option(min=1, help="Number of products.")] = None,
     sessions: Annotated[int | None, typer.Option(min=1, help="Number of live sessions.")] = None,
     orders: Annotated[int | None, typer.Option(min=1, help="Approximate number of orders.")] = None,
-    vehicles: Annotated[int | None, typer.Option(min=1, help="Number of vehicles (default: the smallest fleet that plausibly carries the day).")] = None,
+    vehicles: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="Number of vehicles (default: the smallest fleet that plausibly carries the day).",
+        ),
+    ] = None,
     refrigerated_share: Annotated[
         float | None, typer.Option(min=0.0, max=1.0, help="Share of refrigerated vehicles.")
     ] = None,

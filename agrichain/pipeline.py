@@ -12,8 +12,10 @@ from agrichain.clock import Deadline
 from agrichain.geo import TravelModel
 from agrichain.model import Scenario
 from agrichain.plan import Plan, PlanStatus, TaskOutcome, Unserved
-from agrichain.routing.check import check_solution
+from agrichain.routing.causes import unserved_causes
+from agrichain.routing.check import Cause, check_solution
 from agrichain.routing.collection import (
+    CollectionModel,
     build_collection_model,
     explain_unserved,
     routes_from_solution,
@@ -113,7 +115,8 @@ def plan_day(
     violations = check_solution(model.problem, solution)
     routes = routes_from_solution(model, solution)
     outcomes = task_outcomes(model, solution)
-    unserved = _unserved(allocation, model, outcomes)
+    causes = unserved_causes(model.problem, solution)
+    unserved = _unserved(allocation, model, outcomes, causes)
     report("done", 1.0)
     summary = _summary(
         scenario,
@@ -159,7 +162,12 @@ def _stopped_by(solution: Any, params: SolveParams) -> str:
     return "time_limit"
 
 
-def _unserved(allocation: Allocation, model: Any, outcomes: list[TaskOutcome]) -> list[Unserved]:
+def _unserved(
+    allocation: Allocation,
+    model: CollectionModel,
+    outcomes: list[TaskOutcome],
+    causes: dict[int, Cause],
+) -> list[Unserved]:
     out = [
         Unserved(
             kind="order",
@@ -169,11 +177,13 @@ def _unserved(allocation: Allocation, model: Any, outcomes: list[TaskOutcome]) -
             kg=s.kg,
             reason=s.reason,
             order_ids=(s.order_id,),
+            cause="not_allocated",
         )
         for s in allocation.shortfalls
     ]
     for i, t in enumerate(outcomes):
         if not t.served:
+            cause = causes.get(model.pickup_node[i], Cause.SEARCH_STOPPED)
             out.append(
                 Unserved(
                     kind="task",
@@ -181,8 +191,9 @@ def _unserved(allocation: Allocation, model: Any, outcomes: list[TaskOutcome]) -
                     product_id=t.product_id,
                     logistics_point_id=t.logistics_point_id,
                     kg=t.kg,
-                    reason=explain_unserved(model, i),
+                    reason=explain_unserved(model, i, cause),
                     order_ids=t.order_ids,
+                    cause=cause.code,
                 )
             )
     return out

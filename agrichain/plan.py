@@ -125,6 +125,9 @@ class Unserved:
     kg: float
     reason: str
     order_ids: tuple[str, ...] = ()
+    cause: str = ""
+    """Stable code of the reason: a routing cause (``fleet_full``, ``search_stopped``, …;
+    see :class:`agrichain.routing.check.Cause`) or ``not_allocated`` for an order."""
 
 
 @dataclass(frozen=True)
@@ -225,6 +228,7 @@ class Plan:
                 "product_id": u.product_id,
                 "logistics_point_id": u.logistics_point_id,
                 "kg": round(u.kg, 6),
+                "cause": u.cause,
                 "reason": u.reason,
                 "order_ids": " ".join(u.order_ids),
             }
@@ -320,7 +324,16 @@ _TASK_COLUMNS = [
     "max_transit_min",
     "order_ids",
 ]
-_UNSERVED_COLUMNS = ["kind", "id", "product_id", "logistics_point_id", "kg", "reason", "order_ids"]
+_UNSERVED_COLUMNS = [
+    "kind",
+    "id",
+    "product_id",
+    "logistics_point_id",
+    "kg",
+    "cause",
+    "reason",
+    "order_ids",
+]
 
 
 def _jsonable(value: Any) -> Any:

@@ -164,6 +164,12 @@ def verify_plan(scenario_dir: Path, plan_dir: Path) -> list[str]:
                         errors.append(f"{vid}: delivers {tid} before picking it up")
                         continue
                     load -= on_board.pop(tid)
+                for tid in on_board:  # a truck never leaves a point with cargo for it
+                    if task_row[tid]["logistics_point_id"] == s["stop_id"]:
+                        errors.append(
+                            f"{vid} seq {s['seq']}: leaves {s['stop_id']} still carrying "
+                            f"{tid}, which is for {s['stop_id']}"
+                        )
             tol = TOL_KG + 0.05 * picked
             if abs(load - float(s["load_kg"])) > tol:
                 errors.append(f"{vid} seq {s['seq']}: load {s['load_kg']} != recomputed {load:.3f}")

@@ -249,3 +249,31 @@ def test_verifier_checks_stop_and_handling_times(tmp_path: Path) -> None:
     routes.loc[farm, "departure"] = str(departure - dt.timedelta(seconds=30))
     routes.to_csv(out / "routes.csv", index=False)
     assert any("leaves F1" in e for e in verify_plan(folder, out))
+
+
+def test_the_verifier_refuses_a_truck_that_passes_its_cargo_s_point(tmp_path: Path) -> None:
+    """A truck at a logistics point carrying cargo for it must unload it there."""
+    from conftest import REPO
+
+    from agrichain.pipeline import plan_day
+    from agrichain.verify import verify_plan
+
+    scenario_dir = REPO / "instances" / "small"
+    plan = plan_day(load_scenario(scenario_dir), time_limit_s=10, solution_limit=3, workers=1)
+    out = tmp_path / "plan"
+    plan.write(out)
+    assert verify_plan(scenario_dir, out) == []
+    routes = pd.read_csv(out / "routes.csv", dtype=str, keep_default_na=False)
+    # A copy of the first unloading stop, driven to before it with nothing unloaded: the
+    # truck is at the point with cargo for it and leaves without unloading it.
+    at = next(
+        k
+        for k, stop in routes.iterrows()
+        if stop["stop_kind"] == "logistics_point" and stop["task_ids"].strip()
+    )
+    copy = routes.loc[[at]].assign(task_ids="")
+    tampered = pd.concat([routes.loc[: at - 1], copy, routes.loc[at:]], ignore_index=True)
+    tampered["seq"] = tampered.groupby("vehicle_id").cumcount().astype(str)
+    tampered.to_csv(out / "routes.csv", index=False)
+    problems = verify_plan(scenario_dir, out)
+    assert any("still carrying" in p for p in problems)

@@ -29,8 +29,8 @@ from agrichain.allocation import PickupTask
 from agrichain.geo import GreatCircleTravel, TravelMatrix, TravelModel
 from agrichain.model import Scenario, minutes_of_day
 from agrichain.plan import Route, Stop, TaskOutcome
+from agrichain.routing.check import Cause
 from agrichain.routing.problem import (
-    NO_LIMIT,
     RoutingProblem,
     RoutingSolution,
     Visit,
@@ -236,6 +236,7 @@ def build_collection_model(
         ).reshape(-1, 2),
         pair_max_transit=np.asarray(pair_max, dtype=np.int64),
         node_allowed_vehicles=tuple(allowed),
+        deliver_at_first_visit=True,
         name=scenario.settings.name,
     )
     return CollectionModel(
@@ -386,13 +387,13 @@ def task_outcomes(model: CollectionModel, solution: RoutingSolution) -> list[Tas
     return out
 
 
-def explain_unserved(model: CollectionModel, task_index: int) -> str:
-    """Why a task piece could not be routed, as concretely as the data allows.
+def explain_unserved(model: CollectionModel, task_index: int, cause: Cause) -> str:
+    """Why a task piece was not routed, in the domain's words, from its routing ``cause``.
 
-    Checks, for every vehicle allowed to carry it, a direct trip
-    depot → farm → logistics point → depot against windows, cut-off, maximum
-    transit and shift; if some vehicle could do it alone, the fleet ran out of
-    time or room (or the search of its time limit did not find a slot).
+    For causes that hold for the task alone the direct trip depot → farm →
+    logistics point → depot is examined, for every vehicle allowed to carry it,
+    against the farm's window, the point's cut-off, the maximum transit and the
+    shift, and the first rule that stops it is named.
     """
     sc = model.scenario
     prob = model.problem
@@ -400,16 +401,31 @@ def explain_unserved(model: CollectionModel, task_index: int) -> str:
     p = model.pickup_node[task_index]
     d = model.delivery_node[task_index]
     product = sc.product[t.product_id]
+    cold = product.needs_cold_chain
+    if cause is Cause.FLEET_FULL:
+        return "the fleet is full: every vehicle's capacity and shift are used by other tasks"
+    if cause is Cause.RESTRICTED_FLEET_FULL:
+        what = "refrigerated vehicle" if cold else "vehicle allowed to carry it"
+        return f"every {what} is full or out of shift time (used by other tasks)"
+    if cause is Cause.UNPROFITABLE:
+        return "collecting it would cost more than its drop penalty"
+    if cause is Cause.SEARCH_STOPPED:
+        return (
+            "a vehicle could still take it: the search stopped (time or solution limit) "
+            "before placing it"
+        )
+    if cause is Cause.NO_VEHICLE_ON_SHIFT:
+        return "no vehicle can work: every shift is outside its home point's opening hours"
     candidates = [i for i in range(prob.num_vehicles) if prob.allowed(p, i)]
-    if not candidates:
-        return f"no refrigerated vehicle for cold-chain product {t.product_id}"
-    load = int(prob.node_demand[p])
-    if all(load > prob.vehicle_capacity[i] for i in candidates):
+    if cause is Cause.NOT_ALLOWED or not candidates:
+        if cold:
+            return f"no refrigerated vehicle for cold-chain product {t.product_id}"
+        return "no vehicle may collect it"
+    if cause is Cause.OVER_CAPACITY:
         return f"{t.kg:.1f} kg exceeds the capacity of every suitable vehicle"
     farm_to_lp = prob.node_duration(p, d)
     loading = int(prob.node_service[p])
-    limit = int(prob.pair_max_transit[task_index])
-    if limit != NO_LIMIT and loading + farm_to_lp > limit:
+    if cause is Cause.TRANSIT_TOO_LONG:
         return (
             f"the direct drive {t.farm_id} → {t.logistics_point_id} "
             f"({(loading + farm_to_lp) / 60:.0f} min with loading) exceeds the "
@@ -429,23 +445,14 @@ def explain_unserved(model: CollectionModel, task_index: int) -> str:
         if drop > prob.node_tw_end[d]:
             reasons.add("cutoff")
             continue
-        back = (
-            drop + int(prob.node_service[d]) + prob.node_duration(d, int(prob.vehicle_end_node[i]))
-        )
-        if back > prob.vehicle_tw_end[i]:
-            reasons.add("shift")
-            continue
-        return (
-            "fleet has no room or time left for it (capacity and shifts used by other "
-            "tasks, or not found within the time limit)"
-        )
+        reasons.add("shift")
     farm = sc.farm[t.farm_id]
     lp = sc.logistics_point[t.logistics_point_id]
-    if "window" in reasons:
+    if "window" in reasons and not reasons - {"window"}:
         return (
             f"no vehicle can reach farm {t.farm_id} within its pickup window "
             f"{farm.pickup_open:%H:%M}–{farm.pickup_close:%H:%M}"
         )
-    if "cutoff" in reasons:
+    if "cutoff" in reasons and "shift" not in reasons:
         return f"cannot reach {t.logistics_point_id} before its cut-off {lp.cutoff:%H:%M}"
-    return "no vehicle can collect it and return home within its shift"
+    return "no vehicle can collect it and deliver it within the windows, transit and its shift"
