@@ -6,6 +6,9 @@ import math
 import time
 from dataclasses import dataclass, field
 
+#: Seconds an engine keeps back from its time limit for assembling and returning its result.
+RETURN_MARGIN_S = 0.2
+
 
 @dataclass(frozen=True)
 class Deadline:
@@ -36,4 +39,4 @@ class Deadline:
         return self.remaining() <= 0
 
 
-__all__ = ["Deadline"]
+__all__ = ["RETURN_MARGIN_S", "Deadline"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from conftest import DAY, INSTANCES, tiny_scenario
 from typer.testing import CliRunner
@@ -15,6 +16,7 @@ from agrichain.io import load_scenario, save_scenario
 from agrichain.model import Farm, Order, Supply, Vehicle
 from agrichain.pipeline import plan_day
 from agrichain.plan import PlanStatus
+from agrichain.routing.check import Cause
 from agrichain.verify import conservation, verify_plan
 
 LIMITS = {"time_limit_s": 20.0, "solution_limit": 30, "allocator": NearestFarmAllocator()}
@@ -108,6 +110,12 @@ def test_infeasible_day_still_plans_and_explains(tmp_path: Path) -> None:
     assert unreachable.kg == pytest.approx(50)
     assert "pickup window" in unreachable.reason and "FAR" in unreachable.reason
     assert unreachable.order_ids == ("G1",)
+    # Causes are codes from one closed set, written to unserved.csv.
+    assert unreachable.cause == "out_of_window"
+    assert {u.cause for u in shortages} == {"not_allocated"}
+    written = pd.read_csv(out / "unserved.csv", dtype=str, keep_default_na=False)
+    assert set(written["cause"]) <= {c.code for c in Cause} | {"not_allocated"}
+    assert "out_of_window" in set(written["cause"])
 
 
 def test_transit_limit_reason() -> None:

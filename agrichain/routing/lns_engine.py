@@ -31,7 +31,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from agrichain.clock import Deadline
+from agrichain.clock import RETURN_MARGIN_S, Deadline
 from agrichain.routing import helper
 from agrichain.routing.check import unservable_reasons, usable_vehicles, validate_pairs
 from agrichain.routing.insertion import construct, unit_nodes, units_of
@@ -66,8 +66,6 @@ EPOCHS_WITH_LIMIT = 2
 EPOCH_SHARE = 0.15
 EPOCH_MIN_S = 2.0
 EPOCH_MAX_S = 60.0
-#: Seconds kept back from the time limit for assembling the result.
-RETURN_MARGIN_S = 0.15
 #: Seconds a helper's answer may come after its deadline before the search goes on without it.
 HELPER_GRACE_S = 1.0
 

@@ -299,7 +299,7 @@ def _best_first_solution(
     tried: list[str] = []
     first_only = replace(params, solution_limit=1)
     for strategy in strategies:
-        remaining = deadline - time.perf_counter()
+        remaining = deadline - time.monotonic()
         if remaining <= 0:
             break
         found = routing.SolveWithParameters(
@@ -403,7 +403,7 @@ def _result(
         dropped=dropped,
         status=status,
         objective=objective,
-        wall_time_s=time.perf_counter() - t0,
+        wall_time_s=time.monotonic() - t0,
         engine=ENGINE_NAME,
         stats=stats,
     )
@@ -420,7 +420,7 @@ def _finish(
     out_penalty: int,
 ) -> RoutingSolution:
     """Record the search outcome in ``stats`` and turn ``solution`` into a RoutingSolution."""
-    stats["solve_s"] = time.perf_counter() - t_built
+    stats["solve_s"] = time.monotonic() - t_built
     stats["ortools_status"] = routing_enums_pb2.RoutingSearchStatus.Value.Name(
         int(routing.status())
     )
@@ -455,7 +455,7 @@ def solve_ortools(
     :func:`~agrichain.routing.check.unservable_reasons`) are dropped before the
     search; if one of them is mandatory the result is NO_SOLUTION at once.
     """
-    t0 = time.perf_counter()
+    t0 = time.monotonic()
     candidates = [first_solution] if isinstance(first_solution, str) else first_solution
     if candidates is not None:
         if not candidates:
@@ -475,7 +475,7 @@ def solve_ortools(
             dropped=(),
             status=SolveStatus.EMPTY,
             objective=0,
-            wall_time_s=time.perf_counter() - t0,
+            wall_time_s=time.monotonic() - t0,
             engine=ENGINE_NAME,
             stats=stats,
         )
@@ -497,7 +497,7 @@ def solve_ortools(
         return _result(problem, t0, stats, objective=out_penalty)
 
     model = _build(problem, vehicles, visits)
-    t_built = time.perf_counter()
+    t_built = time.monotonic()
     stats["build_s"] = t_built - t0
     num_paired = int(np.isin(problem.pairs, visits).sum()) if problem.pairs.size else 0
     strategies = list(candidates or ())
@@ -520,7 +520,7 @@ def solve_ortools(
         if start is not None:
             solution = routing.SolveFromAssignmentWithParameters(start, search)
         if solution is None:
-            remaining = params.time_limit_s - (time.perf_counter() - t0)
+            remaining = params.time_limit_s - (time.monotonic() - t0)
             if remaining > 0:
                 solution = routing.SolveWithParameters(
                     _search_parameters(params, remaining, strategy, tuning)
@@ -532,7 +532,7 @@ def solve_ortools(
             model, params, strategies, tuning, deadline, stats, out_penalty
         )
         stats["first_solution_strategy"] = strategy
-        remaining = deadline - time.perf_counter()
+        remaining = deadline - time.monotonic()
         if start is not None and remaining > 0:
             solution = routing.SolveFromAssignmentWithParameters(
                 start, _search_parameters(params, remaining, strategy, tuning)

@@ -34,6 +34,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from agrichain.clock import RETURN_MARGIN_S
 from agrichain.routing import helper
 from agrichain.routing.check import check_solution, unservable_reasons
 from agrichain.routing.ortools_engine import solve_ortools
@@ -56,8 +57,6 @@ ENGINE_NAME = "portfolio"
 EXACT_PYVRP_SHARE = 0.85
 #: Share of the time limit PyVRP gets when OR-Tools must enforce what it omits.
 RELAXED_PYVRP_SHARE = 0.25
-#: Seconds kept back from the time limit for checking and bookkeeping.
-SAFETY_MARGIN_S = 0.25
 #: Seed offset of the second worker's PyVRP run.
 HEDGE_SEED_OFFSET = 7919
 
@@ -252,7 +251,7 @@ def solve_portfolio(problem: RoutingProblem, params: SolveParams) -> RoutingSolu
     ``stats["reason"]`` says why.
     """
     t0 = time.monotonic()
-    deadline = t0 + max(0.05, params.time_limit_s - SAFETY_MARGIN_S)
+    deadline = t0 + max(0.05, params.time_limit_s - RETURN_MARGIN_S)
     visits = problem.visit_nodes()
     if not visits.size:
         return RoutingSolution((), (), SolveStatus.EMPTY, 0, time.monotonic() - t0, ENGINE_NAME)
@@ -279,7 +278,7 @@ def solve_portfolio(problem: RoutingProblem, params: SolveParams) -> RoutingSolu
     if hedge is not None:
         try:
             # The hedge stops at the same deadline; never wait much past it.
-            wait_s = max(0.0, _remaining(deadline)) + 0.5 * SAFETY_MARGIN_S
+            wait_s = max(0.0, _remaining(deadline)) + 0.5 * RETURN_MARGIN_S
             candidates += [(f"hedge:{label}", sol) for label, sol in hedge.result(wait_s)]
             hedge_note = "ok"
         except TimeoutError:  # late (e.g. slow process start): skip it this time

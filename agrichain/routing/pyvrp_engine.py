@@ -378,13 +378,13 @@ def assemble_solution(
 
 
 class _Deadline(StoppingCriterion):
-    """Stops once ``time.perf_counter()`` passes an absolute deadline."""
+    """Stops once ``time.monotonic()`` passes an absolute deadline."""
 
     def __init__(self, deadline: float) -> None:
         self._deadline = deadline
 
     def __call__(self, best_cost: float) -> bool:
-        return time.perf_counter() >= self._deadline
+        return time.monotonic() >= self._deadline
 
 
 def decode_solution(model: PyVRPModel, solution: Solution) -> list[tuple[int, list[int]]]:
@@ -443,10 +443,10 @@ def solve_pyvrp(
     nodes) pairs) warm-start the search; ``max_iterations`` overrides the
     iteration budget derived from ``params.solution_limit``.
     """
-    t0 = time.perf_counter()
+    t0 = time.monotonic()
     deadline = t0 + max(0.0, params.time_limit_s - TIME_MARGIN_S)
     if not problem.visit_nodes().size:
-        return assemble_solution(problem, [], time.perf_counter() - t0, ENGINE_NAME)
+        return assemble_solution(problem, [], time.monotonic() - t0, ENGINE_NAME)
     model = build_pyvrp_model(problem)
     criteria: list[StoppingCriterion] = [_Deadline(deadline)]
     iters = max_iterations if max_iterations is not None else iteration_budget(params)
@@ -473,7 +473,7 @@ def solve_pyvrp(
     solution = assemble_solution(
         problem,
         routes,
-        time.perf_counter() - t0,
+        time.monotonic() - t0,
         ENGINE_NAME,
         stats,
         violated=not best.is_feasible(),
