@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import pickle
 import time
 
 import numpy as np
@@ -10,7 +11,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pdp_builders import assert_constraints_hold, cold_pdp
 
-from agrichain.routing import RoutingProblem, RoutingSolution, SolveParams, SolveStatus, solve
+from agrichain.routing import (
+    RoutingProblem,
+    RoutingSolution,
+    Rule,
+    SolveParams,
+    SolveStatus,
+    solve,
+)
 from agrichain.routing.check import check_solution, unservable_reasons
 from agrichain.routing.finalize import finalize
 from agrichain.routing.insertion import REGRET_MAX_UNITS, construct
@@ -134,6 +142,7 @@ def test_a_vehicle_never_leaves_a_place_carrying_cargo_for_it() -> None:
     assert passed is not None
     bad = as_solution(problem, [VehicleRoute(0, passed)])
     assert any("still carrying" in v for v in check_solution(problem, bad))
+    assert {v.rule for v in check_solution(problem, bad)} == {Rule.FIRST_VISIT}
     # The gate moves A's delivery into the first stop at the hub.
     fixed = finalize(problem, bad)
     assert check_solution(problem, fixed) == []
@@ -156,7 +165,8 @@ def test_finalize_drops_pairs_that_break_a_transit_limit() -> None:
     visits = schedule(problem, 0, nodes)
     assert visits is not None
     broken = as_solution(tight, [VehicleRoute(0, visits)])
-    assert check_solution(tight, broken)
+    assert {v.rule for v in check_solution(tight, broken)} == {Rule.TRANSIT}
+    assert pickle.loads(pickle.dumps(check_solution(tight, broken)[0])).rule is Rule.TRANSIT
     fixed = finalize(tight, broken)
     assert check_solution(tight, fixed) == []
     assert fixed.status is SolveStatus.PARTIAL and fixed.stats["repaired_visits_dropped"] > 0

@@ -5,7 +5,7 @@ first :func:`solve`. Scenario translation lives in :mod:`agrichain.routing.colle
 and benchmark readers in :mod:`agrichain.routing.vrplib` (import them directly).
 """
 
-from agrichain.routing.check import check_solution, recompute_distance
+from agrichain.routing.check import Cause, Rule, Violation, check_solution, recompute_distance
 from agrichain.routing.engine import ENGINES, register_engine, solve
 from agrichain.routing.problem import (
     MANDATORY,
@@ -22,11 +22,14 @@ __all__ = [
     "ENGINES",
     "MANDATORY",
     "NO_LIMIT",
+    "Cause",
     "RoutingProblem",
     "RoutingSolution",
+    "Rule",
     "SolveParams",
     "SolveStatus",
     "VehicleRoute",
+    "Violation",
     "Visit",
     "check_solution",
     "recompute_distance",

@@ -61,6 +61,53 @@ class Cause(enum.StrEnum):
         )
 
 
+class Rule(enum.StrEnum):
+    """The hard rules a routing solution can break: the closed set of violation codes."""
+
+    ROUTE_ENDS = "route_ends"
+    """A route does not start and end at its vehicle's nodes, or a vehicle has two."""
+    UNKNOWN = "unknown"
+    """A node or vehicle that does not exist."""
+    DEPOT_VISIT = "depot_visit"
+    """A start/end node visited in the middle of a route."""
+    NOT_ALLOWED = "not_allowed"
+    """A vehicle at a node it may not visit (cold chain)."""
+    REPORT = "report"
+    """Reported arrival, load or distance disagree with the recomputed ones."""
+    WINDOW = "window"
+    """Service outside the node's time window (or before the vehicle can arrive)."""
+    CAPACITY = "capacity"
+    """Load outside [0, capacity]."""
+    SHIFT = "shift"
+    """Departure before the shift starts or return after it ends."""
+    COVERAGE = "coverage"
+    """A visit served twice, neither served nor dropped, or a mandatory visit dropped."""
+    PAIRING = "pairing"
+    """A pickup and its delivery on different vehicles, alone, or in the wrong order."""
+    TRANSIT = "transit"
+    """A delivery later after its pickup than the pair's transit limit."""
+    FIRST_VISIT = "first_visit"
+    """A vehicle leaves a delivery's place still carrying the cargo for it."""
+    FLEET_SIZE = "fleet_size"
+    """More vehicles used than the problem allows."""
+    STATUS = "status"
+    """The solution's status contradicts its routes."""
+
+
+class Violation(str):
+    """A broken rule: a readable sentence (the string itself) and its :class:`Rule`."""
+
+    rule: Rule
+
+    def __new__(cls, rule: Rule, text: str) -> Violation:
+        made = super().__new__(cls, text)
+        made.rule = rule
+        return made
+
+    def __reduce__(self) -> tuple[type[Violation], tuple[Rule, str]]:
+        return (Violation, (self.rule, str(self)))
+
+
 def validate_pairs(problem: RoutingProblem) -> None:
     """ValueError when a node is in two pairs, pairs with itself, or is a vehicle start/end."""
     if not problem.pairs.size:
@@ -184,22 +231,32 @@ def recompute_distance(problem: RoutingProblem, solution: RoutingSolution) -> in
     return total
 
 
-def _check_route(problem: RoutingProblem, route: VehicleRoute, depot: np.ndarray) -> list[str]:
-    out: list[str] = []
+def _check_route(
+    problem: RoutingProblem, route: VehicleRoute, depot: np.ndarray
+) -> list[Violation]:
+    out: list[Violation] = []
     v = route.vehicle
     where = f"vehicle {v}"
     visits = route.visits
     if len(visits) < 2:
-        return [f"{where}: a route needs at least its start and end node"]
+        return [
+            Violation(Rule.ROUTE_ENDS, f"{where}: a route needs at least its start and end node")
+        ]
     if visits[0].node != problem.vehicle_start_node[v]:
         out.append(
-            f"{where}: starts at node {visits[0].node}, "
-            f"not at its start node {problem.vehicle_start_node[v]}"
+            Violation(
+                Rule.ROUTE_ENDS,
+                f"{where}: starts at node {visits[0].node}, "
+                f"not at its start node {problem.vehicle_start_node[v]}",
+            )
         )
     if visits[-1].node != problem.vehicle_end_node[v]:
         out.append(
-            f"{where}: ends at node {visits[-1].node}, "
-            f"not at its end node {problem.vehicle_end_node[v]}"
+            Violation(
+                Rule.ROUTE_ENDS,
+                f"{where}: ends at node {visits[-1].node}, "
+                f"not at its end node {problem.vehicle_end_node[v]}",
+            )
         )
     cap = int(problem.vehicle_capacity[v])
     shift_start, shift_end = (
@@ -211,14 +268,18 @@ def _check_route(problem: RoutingProblem, route: VehicleRoute, depot: np.ndarray
     for k, visit in enumerate(visits):
         node = visit.node
         if not 0 <= node < problem.num_nodes:
-            out.append(f"{where}: node {node} does not exist")
+            out.append(Violation(Rule.UNKNOWN, f"{where}: node {node} does not exist"))
             return out
         at = f"{where}, node {node} (position {k})"
         if 0 < k < len(visits) - 1:
             if depot[node]:
-                out.append(f"{at}: a start/end node visited in the middle of a route")
+                out.append(
+                    Violation(
+                        Rule.DEPOT_VISIT, f"{at}: a start/end node visited in the middle of a route"
+                    )
+                )
             elif not problem.allowed(node, v):
-                out.append(f"{at}: vehicle not allowed at this node")
+                out.append(Violation(Rule.NOT_ALLOWED, f"{at}: vehicle not allowed at this node"))
         if k == 0:
             arrival = visit.start
         else:
@@ -231,34 +292,61 @@ def _check_route(problem: RoutingProblem, route: VehicleRoute, depot: np.ndarray
             dist += problem.node_distance(prev.node, node)
         load += int(problem.node_demand[node])
         if visit.arrival != arrival:
-            out.append(f"{at}: reported arrival {visit.arrival}, recomputed {arrival}")
+            out.append(
+                Violation(
+                    Rule.REPORT, f"{at}: reported arrival {visit.arrival}, recomputed {arrival}"
+                )
+            )
         earliest = max(arrival, int(problem.node_tw_start[node]))
         if visit.start < earliest:
             out.append(
-                f"{at}: service starts at {visit.start}, "
-                f"before {earliest} (arrival or window start)"
+                Violation(
+                    Rule.WINDOW,
+                    f"{at}: service starts at {visit.start}, "
+                    f"before {earliest} (arrival or window start)",
+                )
             )
         if visit.start > problem.node_tw_end[node]:
             out.append(
-                f"{at}: service starts at {visit.start}, "
-                f"after the window end {problem.node_tw_end[node]}"
+                Violation(
+                    Rule.WINDOW,
+                    f"{at}: service starts at {visit.start}, "
+                    f"after the window end {problem.node_tw_end[node]}",
+                )
             )
         if not 0 <= load <= cap:
-            out.append(f"{at}: load {load} outside [0, {cap}]")
+            out.append(Violation(Rule.CAPACITY, f"{at}: load {load} outside [0, {cap}]"))
         if visit.load_after != load:
-            out.append(f"{at}: reported load {visit.load_after}, recomputed {load}")
+            out.append(
+                Violation(Rule.REPORT, f"{at}: reported load {visit.load_after}, recomputed {load}")
+            )
         if visit.distance_from_start != dist:
-            out.append(f"{at}: reported distance {visit.distance_from_start}, recomputed {dist}")
+            out.append(
+                Violation(
+                    Rule.REPORT,
+                    f"{at}: reported distance {visit.distance_from_start}, recomputed {dist}",
+                )
+            )
     if visits[0].start < shift_start:
-        out.append(f"{where}: departs at {visits[0].start}, before its shift start {shift_start}")
+        out.append(
+            Violation(
+                Rule.SHIFT,
+                f"{where}: departs at {visits[0].start}, before its shift start {shift_start}",
+            )
+        )
     if visits[-1].start > shift_end:
-        out.append(f"{where}: returns at {visits[-1].start}, after its shift end {shift_end}")
+        out.append(
+            Violation(
+                Rule.SHIFT,
+                f"{where}: returns at {visits[-1].start}, after its shift end {shift_end}",
+            )
+        )
     return out
 
 
-def check_solution(problem: RoutingProblem, solution: RoutingSolution) -> list[str]:
-    """Every constraint the solution violates, as readable sentences (empty list: feasible)."""
-    out: list[str] = []
+def check_solution(problem: RoutingProblem, solution: RoutingSolution) -> list[Violation]:
+    """Every rule the solution breaks (empty list: feasible); each a sentence with its code."""
+    out: list[Violation] = []
     depot = np.zeros(problem.num_nodes, dtype=bool)
     depot[problem.depot_nodes()] = True
     visit_set = {int(n) for n in problem.visit_nodes()}
@@ -269,10 +357,10 @@ def check_solution(problem: RoutingProblem, solution: RoutingSolution) -> list[s
     for r, route in enumerate(solution.routes):
         v = route.vehicle
         if not 0 <= v < problem.num_vehicles:
-            out.append(f"route {r}: vehicle {v} does not exist")
+            out.append(Violation(Rule.UNKNOWN, f"route {r}: vehicle {v} does not exist"))
             continue
         if v in seen_vehicles:
-            out.append(f"vehicle {v} has more than one route")
+            out.append(Violation(Rule.ROUTE_ENDS, f"vehicle {v} has more than one route"))
         seen_vehicles.add(v)
         out.extend(_check_route(problem, route, depot))
         for k, visit in enumerate(route.visits[1:-1], start=1):
@@ -280,24 +368,24 @@ def check_solution(problem: RoutingProblem, solution: RoutingSolution) -> list[s
             if node not in visit_set:
                 continue
             if node in position:
-                out.append(f"node {node} is visited more than once")
+                out.append(Violation(Rule.COVERAGE, f"node {node} is visited more than once"))
             else:
                 position[node] = (v, k, r)
 
     dropped = set()
     for node in solution.dropped:
         if node not in visit_set:
-            out.append(f"dropped node {node} is not a visit node")
+            out.append(Violation(Rule.COVERAGE, f"dropped node {node} is not a visit node"))
         elif node in dropped:
-            out.append(f"node {node} is dropped twice")
+            out.append(Violation(Rule.COVERAGE, f"node {node} is dropped twice"))
         elif node in position:
-            out.append(f"node {node} is both dropped and routed")
+            out.append(Violation(Rule.COVERAGE, f"node {node} is both dropped and routed"))
         dropped.add(node)
         if 0 <= node < problem.num_nodes and problem.node_drop_penalty[node] == MANDATORY:
-            out.append(f"mandatory node {node} is dropped")
+            out.append(Violation(Rule.COVERAGE, f"mandatory node {node} is dropped"))
     missing = visit_set - dropped - set(position)
     if missing:
-        out.append(f"nodes neither routed nor dropped: {sorted(missing)}")
+        out.append(Violation(Rule.COVERAGE, f"nodes neither routed nor dropped: {sorted(missing)}"))
 
     for (p, d), max_transit in zip(
         problem.pairs.tolist(), problem.pair_max_transit.tolist(), strict=True
@@ -305,37 +393,61 @@ def check_solution(problem: RoutingProblem, solution: RoutingSolution) -> list[s
         pp, dp = position.get(p), position.get(d)
         if pp is None or dp is None:
             if (pp is None) != (dp is None):
-                out.append(f"pair ({p}, {d}): only one of pickup and delivery is routed")
+                out.append(
+                    Violation(
+                        Rule.PAIRING, f"pair ({p}, {d}): only one of pickup and delivery is routed"
+                    )
+                )
             continue
         if pp[0] != dp[0]:
-            out.append(f"pair ({p}, {d}): pickup on vehicle {pp[0]}, delivery on vehicle {dp[0]}")
+            out.append(
+                Violation(
+                    Rule.PAIRING,
+                    f"pair ({p}, {d}): pickup on vehicle {pp[0]}, delivery on vehicle {dp[0]}",
+                )
+            )
             continue
         if pp[1] >= dp[1]:
-            out.append(f"pair ({p}, {d}): delivery before pickup on vehicle {pp[0]}")
+            out.append(
+                Violation(
+                    Rule.PAIRING, f"pair ({p}, {d}): delivery before pickup on vehicle {pp[0]}"
+                )
+            )
         elif problem.deliver_at_first_visit:
             passed = first_visit_breach(problem, solution.routes[pp[2]], pp[1], dp[1])
             if passed is not None:
                 out.append(
-                    f"pair ({p}, {d}): vehicle {pp[0]} leaves the delivery's place at "
-                    f"position {passed} still carrying the cargo"
+                    Violation(
+                        Rule.FIRST_VISIT,
+                        f"pair ({p}, {d}): vehicle {pp[0]} leaves the delivery's place at "
+                        f"position {passed} still carrying the cargo",
+                    )
                 )
         if max_transit >= 0:  # NO_LIMIT (-1) means unbounded
             route = solution.routes[pp[2]]
             transit = route.visits[dp[1]].start - route.visits[pp[1]].start
             if transit > max_transit:
                 out.append(
-                    f"pair ({p}, {d}): {transit} between pickup and delivery, limit {max_transit}"
+                    Violation(
+                        Rule.TRANSIT,
+                        f"pair ({p}, {d}): {transit} between pickup and delivery, "
+                        f"limit {max_transit}",
+                    )
                 )
 
     used = solution.num_vehicles_used()
     if problem.max_vehicles is not None and used > problem.max_vehicles:
-        out.append(f"{used} vehicles used, at most {problem.max_vehicles} allowed")
+        out.append(
+            Violation(
+                Rule.FLEET_SIZE, f"{used} vehicles used, at most {problem.max_vehicles} allowed"
+            )
+        )
 
     status = solution.status
     if status is SolveStatus.FEASIBLE and solution.dropped:
-        out.append("status is feasible although nodes are dropped")
+        out.append(Violation(Rule.STATUS, "status is feasible although nodes are dropped"))
     if status is SolveStatus.PARTIAL and not solution.dropped:
-        out.append("status is partial although nothing is dropped")
+        out.append(Violation(Rule.STATUS, "status is partial although nothing is dropped"))
     if status is SolveStatus.EMPTY and visit_set:
-        out.append("status is empty although there are visit nodes")
+        out.append(Violation(Rule.STATUS, "status is empty although there are visit nodes"))
     return out
