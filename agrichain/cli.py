@@ -166,11 +166,11 @@ def plan(
     ] = None,
 ) -> None:
     """Plan the planning date: allocation, collection routes, and the output files."""
+    started = time.monotonic()  # the time limit bounds the whole command
     from agrichain.allocation import NearestFarmAllocator
     from agrichain.io import load_scenario
     from agrichain.pipeline import plan_day, routing_params
 
-    started = time.monotonic()  # the time limit bounds the whole command
     scenario = _run(lambda: load_scenario(scenario_dir))
     params = _run(
         lambda: routing_params(scenario, time_limit, seed, solution_limit, engine, workers)

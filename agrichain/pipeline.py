@@ -27,7 +27,7 @@ from agrichain.routing.problem import SolveParams
 #: Share of the time limit (at least FINISH_RESERVE_MIN_S seconds) kept after the routing
 #: search for building the plan from its routes.
 FINISH_RESERVE_SHARE = 0.03
-FINISH_RESERVE_MIN_S = 0.3
+FINISH_RESERVE_MIN_S = 0.6
 #: Share of the time limit the allocation (the inventory solver) may take at most.
 ALLOCATION_SHARE = 0.3
 #: The routing search always gets at least this long (a plan needs its construction).

@@ -356,6 +356,39 @@ class ProblemArrays:
             pos=np.zeros(n, dtype=np.int64),
         )
 
+    def feasible(self, seq: np.ndarray, vehicle: int, lo: np.ndarray, hi: np.ndarray) -> bool:
+        """:func:`route_feasible` of the whole route ``seq`` on ``vehicle``."""
+        return bool(
+            route_feasible(
+                seq,
+                seq.size,
+                vehicle,
+                self.loc,
+                self.dur,
+                self.twa,
+                self.twb,
+                self.svc,
+                self.dem,
+                self.deliv_of,
+                self.pick_of,
+                self.lim,
+                self.allowed,
+                self.cap,
+                self.va,
+                self.vb,
+                self.first_rule,
+                self.pos,
+                lo,
+                hi,
+            )
+        )
+
+    def route_cost(self, seq: np.ndarray, vehicle: int) -> int:
+        """Fixed cost plus arc costs of route ``seq`` on ``vehicle``, as the engines count them."""
+        loc = self.loc[seq]
+        arcs = np.rint(self.dist[loc[:-1], loc[1:]] * self.coef[vehicle])
+        return int(self.fixed[vehicle]) + int(arcs.sum())
+
     def kernel_args(self) -> tuple[Any, ...]:
         return (
             self.loc, self.dist, self.dur, self.twa, self.twb, self.svc, self.dem,

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
+from agrichain.routing.kernels import ProblemArrays
 from agrichain.routing.problem import RoutingProblem, VehicleRoute, Visit
 
 #: Cost standing for "this route cannot run on this vehicle" in the assignment matrix.
@@ -133,6 +134,7 @@ def reassign_routes(
     ``vehicles`` limits the vehicles that may receive a route (default: all; a
     route's own vehicle is always allowed). Returns the routes unchanged unless
     the assignment is strictly cheaper; every moved route gets a fresh schedule.
+    Feasibility of each route on each vehicle is checked by the compiled kernel.
     """
     used = [r for r in routes if len(r.visits) > 2]
     if not used:
@@ -141,22 +143,25 @@ def reassign_routes(
         set(range(problem.num_vehicles) if vehicles is None else vehicles)
         | {r.vehicle for r in used}
     )
-    pairs = _Pairs.of(problem)
+    arrays = ProblemArrays.of(problem)
     cost = np.full((len(used), len(pool)), _INFEASIBLE, dtype=np.int64)
-    schedules: dict[tuple[int, int], tuple[Visit, ...]] = {}
     current = 0
     for i, route in enumerate(used):
         own = route.cost(problem)
         current += own
         nodes = route.customer_nodes()
+        lo = np.empty(len(nodes) + 2, dtype=np.int64)
+        hi = np.empty(len(nodes) + 2, dtype=np.int64)
         for j, vehicle in enumerate(pool):
             if vehicle == route.vehicle:
                 cost[i, j] = own
                 continue
-            visits = _schedule(problem, vehicle, nodes, pairs)
-            if visits is not None:
-                schedules[i, j] = visits
-                cost[i, j] = VehicleRoute(vehicle, visits).cost(problem)
+            seq = np.array(
+                [problem.vehicle_start_node[vehicle], *nodes, problem.vehicle_end_node[vehicle]],
+                dtype=np.int64,
+            )
+            if arrays.feasible(seq, vehicle, lo, hi):
+                cost[i, j] = arrays.route_cost(seq, vehicle)
     rows, cols = linear_sum_assignment(cost)
     if int(cost[rows, cols].sum()) >= current:
         return list(used)
@@ -164,7 +169,13 @@ def reassign_routes(
     for i, j in zip(rows.tolist(), cols.tolist(), strict=True):
         vehicle = pool[j]
         route = used[i]
-        out.append(route if vehicle == route.vehicle else VehicleRoute(vehicle, schedules[i, j]))
+        if vehicle == route.vehicle:
+            out.append(route)
+            continue
+        visits = schedule(problem, vehicle, route.customer_nodes())
+        if visits is None:  # pragma: no cover - the kernel and the schedule agree
+            raise AssertionError(f"route moved to vehicle {vehicle} has no schedule")
+        out.append(VehicleRoute(vehicle, visits))
     return out
 
 
