@@ -138,7 +138,9 @@ def test_a_vehicle_never_leaves_a_place_carrying_cargo_for_it() -> None:
     assert fine is not None
     assert check_solution(problem, as_solution(problem, [VehicleRoute(0, fine)])) == []
     # A rides through the hub (B unloaded there), out to farm 2 and back: A passed its place.
-    passed = schedule(problem, 0, [3, 1, 4, 5, 2, 6])
+    assert schedule(problem, 0, [3, 1, 4, 5, 2, 6]) is None  # the schedule refuses it too
+    lax = dataclasses.replace(problem, deliver_at_first_visit=False)
+    passed = schedule(lax, 0, [3, 1, 4, 5, 2, 6])
     assert passed is not None
     bad = as_solution(problem, [VehicleRoute(0, passed)])
     assert any("still carrying" in v for v in check_solution(problem, bad))

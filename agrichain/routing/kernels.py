@@ -12,6 +12,7 @@ Compiled with numba on first use and cached on disk.
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 from typing import Any
 
@@ -320,6 +321,14 @@ class ProblemArrays:
     pos: IntArray
 
     @classmethod
+    def cached(cls, problem: RoutingProblem) -> ProblemArrays:
+        """:meth:`of`, built once per problem object."""
+        found = _CACHE.get(problem)
+        if found is None:
+            found = _CACHE[problem] = cls.of(problem)
+        return found
+
+    @classmethod
     def of(cls, problem: RoutingProblem) -> ProblemArrays:
         n, nv = problem.num_nodes, problem.num_vehicles
         deliv_of = np.full(n, -1, dtype=np.int64)
@@ -396,5 +405,8 @@ class ProblemArrays:
             self.vb, self.coef, self.fixed, self.first_rule, self.pos,
         )  # fmt: skip
 
+
+#: Arrays of the problems in use (dropped with their problem).
+_CACHE: weakref.WeakKeyDictionary[RoutingProblem, ProblemArrays] = weakref.WeakKeyDictionary()
 
 __all__ = ["ProblemArrays", "arc_cost", "best_insertion", "route_feasible", "splice"]

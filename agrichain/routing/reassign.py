@@ -9,17 +9,14 @@ the sequence is feasible on that vehicle, so the cheapest assignment of routes t
 vehicles (each vehicle at most one route, unused vehicles included) is a linear
 assignment problem, solved exactly by :func:`scipy.optimize.linear_sum_assignment`.
 
-Feasibility of a sequence on a vehicle follows the engines' conventions (see
-:mod:`agrichain.routing.check`): load within capacity, the vehicle allowed at
-every node, service starts inside the node windows and the vehicle's shift,
-waiting allowed, and every pair's delivery within its maximum transit of the
-pickup. The schedule returned is the earliest one that meets all of these.
+Feasibility of a sequence on a vehicle is decided by the compiled kernel
+(:mod:`agrichain.routing.kernels`), which follows the checker's conventions; the
+schedule returned is the earliest one that meets every rule.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
@@ -31,99 +28,33 @@ from agrichain.routing.problem import RoutingProblem, VehicleRoute, Visit
 _INFEASIBLE = 10**15
 
 
-@dataclass(frozen=True)
-class _Pairs:
-    """Each pickup node's delivery node and maximum transit (-1: no limit)."""
-
-    delivery: dict[int, int]
-    max_transit: dict[int, int]
-
-    @classmethod
-    def of(cls, problem: RoutingProblem) -> _Pairs:
-        pairs = problem.pairs.tolist()
-        limits = problem.pair_max_transit.tolist()
-        return cls(
-            {p: d for p, d in pairs}, {p: lim for (p, _), lim in zip(pairs, limits, strict=True)}
-        )
-
-
 def schedule(
     problem: RoutingProblem, vehicle: int, nodes: Sequence[int]
 ) -> tuple[Visit, ...] | None:
     """The visits of ``nodes`` (customer nodes, in order) driven by ``vehicle``, or None.
 
     None when the sequence breaks a rule on that vehicle (capacity, allowed vehicle,
-    windows, shift, pair order or maximum transit). Service starts are the earliest
-    that meet every rule.
+    windows, shift, pair order, maximum transit, delivery at the first visit). Service
+    starts are the earliest that meet every rule (the compiled kernel's fixed point).
     """
-    return _schedule(problem, vehicle, nodes, _Pairs.of(problem))
-
-
-def _schedule(
-    problem: RoutingProblem, vehicle: int, nodes: Sequence[int], pairs: _Pairs
-) -> tuple[Visit, ...] | None:
-    route = [
-        int(problem.vehicle_start_node[vehicle]),
-        *map(int, nodes),
-        int(problem.vehicle_end_node[vehicle]),
-    ]
-    if any(not problem.allowed(n, vehicle) for n in route[1:-1]):
+    arrays = ProblemArrays.cached(problem)
+    seq = np.array(
+        [problem.vehicle_start_node[vehicle], *nodes, problem.vehicle_end_node[vehicle]],
+        dtype=np.int64,
+    )
+    lo = np.empty(seq.size, dtype=np.int64)
+    hi = np.empty(seq.size, dtype=np.int64)
+    if not arrays.feasible(seq, vehicle, lo, hi):
         return None
-    load = np.cumsum(problem.node_demand[route])
-    if load.min() < 0 or load.max() > problem.vehicle_capacity[vehicle]:
-        return None
-    n = len(route)
-    lo = problem.node_tw_start[route].tolist()
-    hi = problem.node_tw_end[route].tolist()
-    for k in (0, n - 1):
-        lo[k] = max(lo[k], int(problem.vehicle_tw_start[vehicle]))
-        hi[k] = min(hi[k], int(problem.vehicle_tw_end[vehicle]))
-    loc = problem.node_location[route]
-    gap = (problem.node_service[route[:-1]] + problem.duration[loc[:-1], loc[1:]]).tolist()
-    position = {node: k for k, node in enumerate(route)}
-    lags: list[tuple[int, int, int]] = []  # start[b] - start[a] <= limit
-    for k, node in enumerate(route[1:-1], start=1):
-        delivery = pairs.delivery.get(node)
-        if delivery is None:
-            continue
-        at = position.get(delivery)
-        if at is None or at < k:
-            return None
-        if pairs.max_transit[node] >= 0:
-            lags.append((k, at, pairs.max_transit[node]))
-    # Tighten the windows to a fixed point (difference constraints, Bellman-Ford style);
-    # the earliest starts ``lo`` then satisfy every constraint.
-    for _ in range(2 * n + 2):
-        changed = False
-        for k in range(n - 1):
-            if lo[k] + gap[k] > lo[k + 1]:
-                lo[k + 1] = lo[k] + gap[k]
-                changed = True
-        for k in range(n - 2, -1, -1):
-            if hi[k + 1] - gap[k] < hi[k]:
-                hi[k] = hi[k + 1] - gap[k]
-                changed = True
-        for a, b, limit in lags:
-            if lo[b] - limit > lo[a]:
-                lo[a] = lo[b] - limit
-                changed = True
-            if hi[a] + limit < hi[b]:
-                hi[b] = hi[a] + limit
-                changed = True
-        if any(lo[k] > hi[k] for k in range(n)):
-            return None
-        if not changed:
-            break
-    else:
-        return None
-    visits = []
-    distance = 0
-    for k, node in enumerate(route):
-        if k:
-            distance += problem.node_distance(route[k - 1], node)
-        arrival = lo[k] if k == 0 else lo[k - 1] + gap[k - 1]
-        visits.append(Visit(node, arrival, lo[k], int(load[k]), distance))
-    return tuple(visits)
+    loc = problem.node_location[seq]
+    gap = problem.node_service[seq[:-1]] + problem.duration[loc[:-1], loc[1:]]
+    load = np.cumsum(problem.node_demand[seq])
+    distance = np.concatenate([[0], np.cumsum(problem.distance[loc[:-1], loc[1:]])])
+    arrival = np.concatenate([[lo[0]], lo[:-1] + gap])
+    return tuple(
+        Visit(int(n), int(a), int(s), int(q), int(d))
+        for n, a, s, q, d in zip(seq, arrival, lo, load, distance, strict=True)
+    )
 
 
 def reassign_routes(
@@ -143,7 +74,7 @@ def reassign_routes(
         set(range(problem.num_vehicles) if vehicles is None else vehicles)
         | {r.vehicle for r in used}
     )
-    arrays = ProblemArrays.of(problem)
+    arrays = ProblemArrays.cached(problem)
     cost = np.full((len(used), len(pool)), _INFEASIBLE, dtype=np.int64)
     current = 0
     for i, route in enumerate(used):
