@@ -222,6 +222,14 @@ def first_visit_breach(
     return None
 
 
+def mandatory_unservable(problem: RoutingProblem, unservable: dict[int, Cause]) -> str | None:
+    """Why the first mandatory visit among ``unservable`` cannot be served, or None."""
+    for node, cause in unservable.items():
+        if problem.node_drop_penalty[node] == MANDATORY:
+            return f"mandatory node {node} cannot be served: {cause}"
+    return None
+
+
 def recompute_distance(problem: RoutingProblem, solution: RoutingSolution) -> int:
     """Total distance of all routes, recomputed from the problem's matrix."""
     total = 0

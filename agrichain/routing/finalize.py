@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from agrichain.routing.check import check_solution, first_visit_breach
+from agrichain.routing.check import check_solution
 from agrichain.routing.problem import (
     MANDATORY,
     RoutingProblem,
@@ -46,21 +46,6 @@ def _deliver_early(problem: RoutingProblem, nodes: list[int]) -> list[int]:
     return out
 
 
-def _route_ok(problem: RoutingProblem, vehicle: int, nodes: list[int]) -> bool:
-    visits = schedule(problem, vehicle, nodes)
-    if visits is None:
-        return False
-    if not problem.deliver_at_first_visit:
-        return True
-    route = VehicleRoute(vehicle, visits)
-    at = {v.node: k for k, v in enumerate(visits)}
-    return all(
-        first_visit_breach(problem, route, at[p], at[d]) is None
-        for p, d in problem.pairs.tolist()
-        if p in at and d in at
-    )
-
-
 def _feasible_subset(problem: RoutingProblem, vehicle: int, nodes: list[int]) -> list[int]:
     """``nodes`` without halves of pairs, then pairs removed last first until feasible."""
     partner: dict[int, int] = {}
@@ -68,7 +53,7 @@ def _feasible_subset(problem: RoutingProblem, vehicle: int, nodes: list[int]) ->
         partner[int(p)], partner[int(d)] = int(d), int(p)
     present = set(nodes)
     kept = [n for n in nodes if n not in partner or partner[n] in present]
-    while kept and not _route_ok(problem, vehicle, kept):
+    while kept and schedule(problem, vehicle, kept) is None:  # every rule, first visit too
         last = kept.pop()
         other = partner.get(last)
         if other is not None and other in kept:

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from agrichain.routing.kernels import ProblemArrays, best_insertion, route_feasible, splice
+from agrichain.routing.kernels import ProblemArrays, best_insertion, splice
 from agrichain.routing.problem import IntArray, RoutingProblem, VehicleRoute
 from agrichain.routing.reassign import schedule
 
@@ -84,17 +84,13 @@ class RouteSet:
         self.places: list[set[int]] = [set() for _ in range(nv)]
 
     def _refresh(self, v: int) -> bool:
-        a = self.arrays
         seq = self.seq[v]
         lo = np.empty(seq.size, dtype=np.int64)
         hi = np.empty(seq.size, dtype=np.int64)
-        ok = route_feasible(
-            seq, seq.size, v, a.loc, a.dur, a.twa, a.twb, a.svc, a.dem, a.deliv_of,
-            a.pick_of, a.lim, a.allowed, a.cap, a.va, a.vb, a.first_rule, a.pos, lo, hi,
-        )  # fmt: skip
+        ok = self.arrays.feasible(seq, v, lo, hi)
         self.start[v] = lo
         self.latest[v] = hi
-        return bool(ok)
+        return ok
 
     def used(self, v: int) -> bool:
         return self.seq[v].size > 2
@@ -143,11 +139,7 @@ class RouteSet:
     def route_cost(self, v: int) -> int:
         """Fixed cost (if used) plus arc costs of vehicle ``v``'s route, as engines count them."""
         seq = self.seq[v]
-        if seq.size <= 2:
-            return 0
-        loc = self.arrays.loc[seq]
-        arcs = np.rint(self.arrays.dist[loc[:-1], loc[1:]] * self.arrays.coef[v])
-        return int(self.arrays.fixed[v]) + int(arcs.sum())
+        return self.arrays.route_cost(seq, v) if seq.size > 2 else 0
 
     def snapshot(self) -> Snapshot:
         return Snapshot(
@@ -217,7 +209,7 @@ class Inserter:
     def __init__(self, problem: RoutingProblem, deadline: float):
         self.problem = problem
         self.deadline = deadline
-        self.arrays = ProblemArrays.of(problem)
+        self.arrays = ProblemArrays.cached(problem)
         self.routes = RouteSet(problem, self.arrays)
         self.max_vehicles = (
             problem.num_vehicles if problem.max_vehicles is None else problem.max_vehicles

@@ -33,11 +33,15 @@ import numpy as np
 
 from agrichain.clock import RETURN_MARGIN_S, Deadline
 from agrichain.routing import helper
-from agrichain.routing.check import unservable_reasons, usable_vehicles, validate_pairs
+from agrichain.routing.check import (
+    mandatory_unservable,
+    unservable_reasons,
+    usable_vehicles,
+    validate_pairs,
+)
 from agrichain.routing.insertion import construct, unit_nodes, units_of
 from agrichain.routing.lns import SearchResult, improve
 from agrichain.routing.problem import (
-    MANDATORY,
     IntArray,
     RoutingProblem,
     RoutingSolution,
@@ -176,10 +180,8 @@ def partition(
         return [Part(tuple(vehicles.tolist()), tuple(unplaced), ())]
     dist = problem.distance
     centre = np.array([_medoid(problem, r) for r in routes], dtype=np.int64)
-    size = [len(r.customer_nodes()) for r in routes]
     pickups = problem.node_demand > 0
     units = [max(1, sum(1 for n in r.customer_nodes() if pickups[n])) for r in routes]
-    del size
     n = len(routes)
     order = [(rotation + k) % n for k in range(n)]
     left = set(range(n))
@@ -340,10 +342,9 @@ def solve_lns(problem: RoutingProblem, params: SolveParams) -> RoutingSolution:
     if problem.visit_nodes().size == 0:
         return _empty(t0, stats)
     unservable = unservable_reasons(problem)
-    mandatory_out = [n for n in unservable if problem.node_drop_penalty[n] == MANDATORY]
-    if mandatory_out:
-        node = mandatory_out[0]
-        stats["reason"] = f"mandatory node {node} cannot be served: {unservable[node]}"
+    reason = mandatory_unservable(problem, unservable)
+    if reason is not None:
+        stats["reason"] = reason
         dropped = tuple(int(n) for n in problem.visit_nodes())
         return RoutingSolution(
             (), dropped, SolveStatus.NO_SOLUTION, 0, time.monotonic() - t0, ENGINE_NAME, stats

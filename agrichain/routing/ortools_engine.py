@@ -43,7 +43,12 @@ from ortools.constraint_solver import (
     routing_parameters_pb2,
 )
 
-from agrichain.routing.check import unservable_reasons, usable_vehicles, validate_pairs
+from agrichain.routing.check import (
+    mandatory_unservable,
+    unservable_reasons,
+    usable_vehicles,
+    validate_pairs,
+)
 from agrichain.routing.problem import (
     MANDATORY,
     IntArray,
@@ -483,10 +488,9 @@ def solve_ortools(
     unservable = unservable_reasons(problem)
     stats["usable_vehicles"] = int(vehicles.size)
     stats["unservable_nodes"] = len(unservable)
-    mandatory_out = [n for n in unservable if problem.node_drop_penalty[n] == MANDATORY]
-    if mandatory_out:
-        node = mandatory_out[0]
-        stats["reason"] = f"mandatory node {node} cannot be served: {unservable[node]}"
+    reason = mandatory_unservable(problem, unservable)
+    if reason is not None:
+        stats["reason"] = reason
         return _result(problem, t0, stats)
     out_penalty = int(sum(int(problem.node_drop_penalty[n]) for n in unservable))
     visits = np.array(
