@@ -62,6 +62,7 @@ class _Search:
         self.routes = self.inserter.routes
         self.units = units_of(problem, visits)
         self.unit_of = {n: u for u in self.units for n in unit_nodes(u)}
+        self.index = {u: k for k, u in enumerate(self.units)}
         self.rng = np.random.default_rng(seed)
         loc = problem.node_location
         p = np.array([u[0] for u in self.units], dtype=np.int64)
@@ -120,7 +121,7 @@ class _Search:
             removed = [self.unit_of[int(n)] for n in self.routes.seq[v][1:-1]]
             removed = list(dict.fromkeys(removed))
         elif kind == 1:  # related to a random seed unit
-            index = {u: k for k, u in enumerate(self.units)}
+            index = self.index
             seed = placed[int(self.rng.integers(len(placed)))]
             ks = np.array([index[u] for u in placed])
             order = np.argsort(self.related[index[seed], ks], kind="stable")
