@@ -13,8 +13,9 @@ Submodules: :mod:`agrichain.model` (scenario objects), :mod:`agrichain.io` (file
 :mod:`agrichain.routing` (OR-Tools collection routing), :mod:`agrichain.pipeline`.
 """
 
-from agrichain.allocation import Allocation, Allocator, NearestFarmAllocator, PickupTask
+from agrichain.allocation import Allocation, Allocator, PickupTask
 from agrichain.errors import AgrichainError, InputIssue, ScenarioError, SolverError
+from agrichain.inventory import NearestFarmAllocator
 from agrichain.io import load_scenario, save_scenario, scenario_from_frames
 from agrichain.model import (
     Farm,

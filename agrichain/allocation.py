@@ -1,22 +1,19 @@
-"""Which farm supplies what to which logistics point today: the allocation step.
+"""The allocation contract: which farm supplies what to which logistics point today.
 
 An :class:`Allocator` turns a scenario into today's :class:`PickupTask` list
-(the routing input) plus the order kg it could not cover. The default
-:class:`NearestFarmAllocator` is a simple documented rule; the PuLP planner of
-:mod:`agrichain.inventory` implements the same protocol over a multi-day horizon.
+(the routing input) plus the order kg it could not cover (:class:`Shortfall`).
+The allocators themselves live in :mod:`agrichain.inventory` (the multi-day
+PuLP planner and the nearest-farm rule); routing reads only these types.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
-import numpy as np
 import pandas as pd
 
-from agrichain.geo import haversine_km
-from agrichain.model import Order, Scenario
+from agrichain.model import Scenario
 
 #: Shortfalls below this many kg are rounding noise, not unserved work.
 KG_TOLERANCE = 1e-6
@@ -78,79 +75,3 @@ class BoundedAllocator(Allocator, Protocol):
     def within(self, seconds: float) -> Allocator:
         """The same allocator, taking at most about ``seconds``."""
         ...
-
-
-def _storage_room(scenario: Scenario) -> dict[tuple[str, bool], float]:
-    room: dict[tuple[str, bool], float] = {}
-    for lp in scenario.logistics_points:
-        room[(lp.logistics_point_id, False)] = lp.ambient_capacity_kg
-        room[(lp.logistics_point_id, True)] = lp.cold_capacity_kg
-    return room
-
-
-class NearestFarmAllocator:
-    """Greedy rule: each order, earliest ship-by first, takes today's harvest from the
-    farms nearest (great-circle) to its logistics point, respecting farm supply and the
-    logistics point's ambient or cold storage capacity. Whatever remains is a shortfall.
-
-    Ties are broken by ids, so the result is deterministic.
-    """
-
-    def allocate(self, scenario: Scenario) -> Allocation:
-        supply = dict(scenario.supply_on(0))
-        room = _storage_room(scenario)
-        farm_ids = [f.farm_id for f in scenario.farms]
-        lp_ids = [p.logistics_point_id for p in scenario.logistics_points]
-        lat = [f.lat for f in scenario.farms] + [p.lat for p in scenario.logistics_points]
-        lon = [f.lon for f in scenario.farms] + [p.lon for p in scenario.logistics_points]
-        dist = haversine_km(lat, lon)[len(farm_ids) :, : len(farm_ids)]
-        nearest = {
-            lp: [farm_ids[j] for j in np.lexsort((farm_ids, dist[i]))]
-            for i, lp in enumerate(lp_ids)
-        }
-        # kg per (farm, product, lp) and the orders served by it
-        flows: dict[tuple[str, str, str], float] = defaultdict(float)
-        served_by: dict[tuple[str, str, str], list[str]] = defaultdict(list)
-        shortfalls: list[Shortfall] = []
-        orders: list[Order] = sorted(scenario.orders, key=lambda o: (o.ship_by, o.order_id))
-        for order in orders:
-            product = scenario.product[order.product_id]
-            lp = scenario.order_logistics_point(order)
-            need = scenario.order_kg(order)
-            cold = product.needs_cold_chain
-            for farm in nearest[lp]:
-                if need <= KG_TOLERANCE:
-                    break
-                avail = supply.get((farm, order.product_id), 0.0)
-                take = min(need, avail, room[(lp, cold)])
-                if take <= KG_TOLERANCE:
-                    if room[(lp, cold)] <= KG_TOLERANCE:
-                        break
-                    continue
-                supply[(farm, order.product_id)] = avail - take
-                room[(lp, cold)] -= take
-                key = (farm, order.product_id, lp)
-                flows[key] += take
-                served_by[key].append(order.order_id)
-                need -= take
-            if need > KG_TOLERANCE:
-                if room[(lp, cold)] <= KG_TOLERANCE:
-                    store = "cold" if cold else "ambient"
-                    reason = f"{store} storage at {lp} is full"
-                else:
-                    reason = f"not enough harvest of {order.product_id} on the planning date"
-                shortfalls.append(Shortfall(order.order_id, order.product_id, lp, need, reason))
-        tasks = tuple(
-            PickupTask(
-                task_id=f"T{n:05d}",
-                farm_id=farm,
-                product_id=product,
-                kg=round(kg, 6),
-                logistics_point_id=lp,
-                order_ids=tuple(served_by[(farm, product, lp)]),
-            )
-            for n, ((farm, product, lp), kg) in enumerate(sorted(flows.items()), start=1)
-        )
-        return Allocation(
-            tasks=tasks, shortfalls=tuple(shortfalls), method="nearest-farm", status="heuristic"
-        )

@@ -453,14 +453,9 @@ def engine_names() -> list[str]:
 
 
 def _allocator(method: str) -> Any:
-    if method == "nearest":
-        from agrichain.allocation import NearestFarmAllocator
+    from agrichain.pipeline import make_allocator
 
-        return NearestFarmAllocator()
-    if method == "inventory":
-        inventory = importlib.import_module("agrichain.inventory")
-        return inventory.InventoryAllocator()
-    raise ValueError(f"unknown allocation method '{method}'")
+    return make_allocator(method)
 
 
 def planned_scenario(scenario: Scenario, options: PlanOptions) -> Scenario:

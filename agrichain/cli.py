@@ -23,7 +23,6 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from agrichain.clock import Deadline
 from agrichain.errors import AgrichainError, ScenarioError
 
 EXIT_OK = 0
@@ -167,37 +166,32 @@ def plan(
 ) -> None:
     """Plan the planning date: allocation, collection routes, and the output files."""
     started = time.monotonic()  # the time limit bounds the whole command
-    from agrichain.allocation import NearestFarmAllocator
     from agrichain.io import load_scenario
-    from agrichain.pipeline import plan_day, routing_params
+    from agrichain.pipeline import make_allocator, plan_day, routing_params
 
     scenario = _run(lambda: load_scenario(scenario_dir))
-    params = _run(
-        lambda: routing_params(scenario, time_limit, seed, solution_limit, engine, workers)
-    )
-    deadline = Deadline(params.time_limit_s, started)
-    allocator: Any = NearestFarmAllocator()
-    if allocation is AllocationMethod.inventory:
-        allocator = _run(
-            lambda: _inventory_allocator(
-                solver=inv_solver,
-                time_limit_s=inv_time_limit,
-                mip_gap=inv_gap,
-                threads=inv_threads,
-            )
-        )
-    with _progress(params.time_limit_s) as report:
+    inventory_options = {
+        "solver": inv_solver,
+        "time_limit_s": inv_time_limit,
+        "mip_gap": inv_gap,
+        "threads": inv_threads,
+    }
+    if allocation is AllocationMethod.nearest:
+        inventory_options = {}
+    allocator = _run(lambda: make_allocator(allocation.value, **inventory_options))
+    shown_limit_s = _run(lambda: routing_params(scenario, time_limit).time_limit_s)
+    with _progress(shown_limit_s) as report:
         result = _run(
             lambda: plan_day(
                 scenario,
-                time_limit_s=params.time_limit_s,
-                seed=params.seed,
-                solution_limit=params.solution_limit,
-                engine=params.engine,
-                workers=params.num_workers,
+                time_limit_s=time_limit,
+                seed=seed,
+                solution_limit=solution_limit,
+                engine=engine,
+                workers=workers,
                 allocator=allocator,
                 progress=report,
-                deadline=deadline,
+                started_s=started,
             )
         )
     _run(lambda: result.write(out))
@@ -210,14 +204,6 @@ def plan(
             markup=False,
         )
     raise typer.Exit(EXIT_OK if result.is_complete() else EXIT_PARTIAL)
-
-
-def _inventory_allocator(**options: Any) -> Any:
-    from agrichain.inventory import InventoryAllocator
-
-    if options.get("solver") not in (None, "highs", "cbc"):
-        raise ValueError(f"unknown inventory solver {options['solver']!r}; choose highs or cbc")
-    return InventoryAllocator(**options)
 
 
 @app.command()

@@ -10,6 +10,7 @@ from typing import Any
 from agrichain.allocation import Allocation, Allocator, BoundedAllocator
 from agrichain.clock import Deadline
 from agrichain.geo import TravelModel
+from agrichain.inventory import InventoryAllocator, NearestFarmAllocator
 from agrichain.model import Scenario
 from agrichain.plan import Plan, PlanStatus, TaskOutcome, Unserved
 from agrichain.routing.causes import unserved_causes
@@ -41,11 +42,33 @@ def _noop(stage: str, fraction: float) -> None:
     return None
 
 
-def default_allocator() -> Allocator:
-    """The multi-day PuLP inventory planner (:class:`agrichain.inventory.InventoryAllocator`)."""
-    from agrichain.inventory import InventoryAllocator
+#: Allocation methods by name: the multi-day planner (default) and the nearest-farm rule.
+ALLOCATION_METHODS = ("inventory", "nearest")
+#: Solvers the inventory planner may use.
+INVENTORY_SOLVERS = ("highs", "cbc")
 
-    return InventoryAllocator()
+
+def make_allocator(method: str = "inventory", **inventory_options: Any) -> Allocator:
+    """The allocator called ``method``; ``inventory_options`` go to the inventory planner.
+
+    ``inventory``: :class:`~agrichain.inventory.InventoryAllocator` (options such as
+    ``solver``, ``time_limit_s``, ``mip_gap``, ``threads``; None keeps ``scenario.toml``);
+    ``nearest``: :class:`~agrichain.inventory.NearestFarmAllocator` (takes no options).
+    """
+    if method == "nearest":
+        if any(v is not None for v in inventory_options.values()):
+            raise ValueError("the nearest-farm allocation takes no inventory options")
+        return NearestFarmAllocator()
+    if method != "inventory":
+        raise ValueError(
+            f"unknown allocation method {method!r}; choose {' or '.join(ALLOCATION_METHODS)}"
+        )
+    solver = inventory_options.get("solver")
+    if solver is not None and solver not in INVENTORY_SOLVERS:
+        raise ValueError(
+            f"unknown inventory solver {solver!r}; choose {' or '.join(INVENTORY_SOLVERS)}"
+        )
+    return InventoryAllocator(**inventory_options)
 
 
 def routing_params(
@@ -78,7 +101,7 @@ def plan_day(
     allocator: Allocator | None = None,
     travel: TravelModel | None = None,
     progress: ProgressCallback | None = None,
-    deadline: Deadline | None = None,
+    started_s: float | None = None,
 ) -> Plan:
     """Plan the planning date of ``scenario``: who supplies what, and the collection routes.
 
@@ -91,21 +114,20 @@ def plan_day(
     The time limit bounds the whole call: routing searches for what is left after
     allocation and model building, less :data:`FINISH_RESERVE_MIN_S` plus
     :data:`FINISH_RESERVE_SHARE` of the limit kept for turning the routes into the
-    plan. ``deadline`` lets a caller start the clock earlier (the CLI starts it
-    before reading the scenario).
+    plan. ``started_s`` (a :func:`time.monotonic` reading) lets a caller start the
+    clock earlier (the CLI starts it before its imports and reading the scenario).
     """
     report = progress or _noop
     t0 = time.monotonic()
-    limit_s = routing_params(scenario, time_limit_s).time_limit_s
-    deadline = deadline or Deadline(limit_s)
+    params = routing_params(scenario, time_limit_s, seed, solution_limit, engine, workers)
+    deadline = Deadline(params.time_limit_s, t0 if started_s is None else started_s)
     report("allocate", 0.0)
-    chosen = allocator or default_allocator()
+    chosen = allocator or make_allocator()
     if isinstance(chosen, BoundedAllocator):  # the allocation may take its share at most
         chosen = chosen.within(max(MIN_SEARCH_S, ALLOCATION_SHARE * deadline.remaining()))
     allocation = chosen.allocate(scenario)
     t_alloc = time.monotonic() - t0
     report("route", 0.0)
-    params = routing_params(scenario, time_limit_s, seed, solution_limit, engine, workers)
     t1 = time.monotonic()
     model = build_collection_model(scenario, allocation.tasks, travel)
     t_build = time.monotonic() - t1
@@ -276,4 +298,4 @@ def _summary(
     }
 
 
-__all__ = ["ProgressCallback", "default_allocator", "plan_day", "routing_params"]
+__all__ = ["ALLOCATION_METHODS", "ProgressCallback", "make_allocator", "plan_day", "routing_params"]

@@ -465,7 +465,7 @@ def test_plan_job_reports_a_failure_as_a_message() -> None:
 
 
 def test_kpis_add_spoilage_only_for_inventory_plans(tiny_plan: Plan) -> None:
-    from agrichain.allocation import NearestFarmAllocator
+    from agrichain.inventory import NearestFarmAllocator
 
     nearest = plan_day(tiny_instance(), allocator=NearestFarmAllocator(), **LIMITS)  # type: ignore[arg-type]
     labels = [label for label, _ in sup.kpi_values(nearest)]

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from agrichain.allocation import NearestFarmAllocator
 from agrichain.generate import GeneratorConfig, generate_scenario
+from agrichain.inventory import NearestFarmAllocator
 from agrichain.io import save_scenario
 from agrichain.pipeline import plan_day
 from agrichain.verify import conservation, verify_plan

@@ -10,8 +10,8 @@ import pytest
 from conftest import DAY, INSTANCES, tiny_scenario
 from typer.testing import CliRunner
 
-from agrichain.allocation import NearestFarmAllocator
 from agrichain.cli import EXIT_OK, EXIT_PARTIAL, app
+from agrichain.inventory import NearestFarmAllocator
 from agrichain.io import load_scenario, save_scenario
 from agrichain.model import Farm, Order, Supply, Vehicle
 from agrichain.pipeline import plan_day

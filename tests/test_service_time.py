@@ -9,8 +9,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from agrichain.allocation import NearestFarmAllocator, PickupTask
+from agrichain.allocation import PickupTask
 from agrichain.errors import ScenarioError
+from agrichain.inventory import NearestFarmAllocator
 from agrichain.io import load_scenario, save_scenario, scenario_from_frames, table_frame
 from agrichain.model import (
     Farm,

@@ -33,8 +33,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from agrichain.allocation import NearestFarmAllocator
 from agrichain.generate import COUNTY_SEATS, PRESETS, GeneratorConfig, generate_scenario
+from agrichain.inventory import NearestFarmAllocator
 from agrichain.io import save_scenario
 from agrichain.model import Scenario
 from agrichain.pipeline import plan_day

@@ -418,7 +418,7 @@ def run_inventory_bench(
     rows = []
     for i, (sz, md, sv) in enumerate(runs):
         row = run_job(
-            "bench", sz, md, sv, time_limit_s, seed, timeout_s=4 * time_limit_s + 300, fresh=True
+            bench_job, sz, md, sv, time_limit_s, seed, timeout_s=4 * time_limit_s + 300, fresh=True
         )
         rows.append(row)
         if progress is not None:

@@ -18,6 +18,7 @@ from agrichain.inventory.allocator import InventoryAllocator
 from agrichain.inventory.atp import ATP_COLUMNS, atp_from_plan, available_to_promise
 from agrichain.inventory.data import InventoryOptions
 from agrichain.inventory.fifo import stock_by_age
+from agrichain.inventory.nearest import NearestFarmAllocator
 from agrichain.inventory.planner import plan_inventory
 from agrichain.inventory.report import InventoryPlan, SolveReport
 
@@ -26,6 +27,7 @@ __all__ = [
     "InventoryAllocator",
     "InventoryOptions",
     "InventoryPlan",
+    "NearestFarmAllocator",
     "SolveReport",
     "atp_from_plan",
     "available_to_promise",

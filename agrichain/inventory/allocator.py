@@ -99,7 +99,7 @@ class InventoryAllocator:
         opts = self.options_for(scenario)
         if self.isolate:
             allocation: Allocation = run_job(
-                "allocate", scenario, opts, self.with_atp, self.travel, timeout_s=deadline_s(opts)
+                allocate_job, scenario, opts, self.with_atp, self.travel, timeout_s=deadline_s(opts)
             )
             return allocation
         return allocate_job(scenario, opts, self.with_atp, self.travel)

@@ -199,7 +199,7 @@ def available_to_promise(
     opts = plan.options if plan is not None else resolve_options(scenario, options, **overrides)
     if isolate:
         frame: pd.DataFrame = run_job(
-            "atp", scenario, opts, plan, travel, timeout_s=deadline_s(opts)
+            atp_job, scenario, opts, plan, travel, timeout_s=deadline_s(opts)
         )
         return frame
     return atp_job(scenario, opts, plan, travel)

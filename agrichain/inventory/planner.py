@@ -64,6 +64,6 @@ def plan_inventory(
     """
     opts = resolve_options(scenario, options, **overrides)
     if isolate:
-        plan: InventoryPlan = run_job("plan", scenario, opts, travel, timeout_s=deadline_s(opts))
+        plan: InventoryPlan = run_job(plan_job, scenario, opts, travel, timeout_s=deadline_s(opts))
         return plan
     return plan_job(scenario, opts, travel)

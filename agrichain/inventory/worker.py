@@ -11,13 +11,16 @@ process and gets plain, picklable results back.
 One worker is started on first use and reused (start-up ≈ 1 s); it exits when
 the calling process closes the pipe. ``fresh=True`` runs a job in a one-off
 process (the benchmark does, to measure each run's peak memory on its own).
+
+A job is a module-level function, passed as itself: it travels to the child by
+reference (module and name), so its module must not import PuLP or highspy at
+the top either.
 """
 
 from __future__ import annotations
 
 import atexit
 import contextlib
-import importlib
 import os
 import pickle
 import subprocess
@@ -25,20 +28,13 @@ import sys
 import tempfile
 import threading
 import traceback
+from collections.abc import Callable
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
 from agrichain.errors import AgrichainError, SolverError
 
-#: Job name → "module:function" run in the worker.
-JOBS: dict[str, str] = {
-    "plan": "agrichain.inventory.planner:plan_job",
-    "atp": "agrichain.inventory.atp:atp_job",
-    "allocate": "agrichain.inventory.allocator:allocate_job",
-    "bench": "agrichain.bench.inventory:bench_job",
-    "modules": "agrichain.inventory.worker:loaded_modules",
-}
 #: Seconds to wait for a worker to start and answer a trivial job.
 START_TIMEOUT_S = 120.0
 
@@ -84,7 +80,7 @@ class _Worker:
         self._stderr.seek(0)
         return self._stderr.read().decode("utf-8", "replace")[-n:]
 
-    def call(self, job: str, args: tuple[Any, ...], timeout_s: float | None) -> Any:
+    def call(self, job: Callable[..., Any], args: tuple[Any, ...], timeout_s: float | None) -> Any:
         try:
             self.send.send((job, args))
         except (BrokenPipeError, OSError) as exc:
@@ -131,16 +127,20 @@ def _close_shared() -> None:
 atexit.register(_close_shared)
 
 
-def run_job(job: str, *args: Any, timeout_s: float | None = None, fresh: bool = False) -> Any:
-    """Run ``JOBS[job](*args)`` in a worker process and return its result.
+def run_job(
+    job: Callable[..., Any], *args: Any, timeout_s: float | None = None, fresh: bool = False
+) -> Any:
+    """Run ``job(*args)`` in a worker process and return its result.
+
+    ``job`` must be a module-level function (it is sent by reference).
 
     Exceptions raised by the job come back as themselves when they are
     :class:`ScenarioError`/:class:`ValueError`/agrichain errors, otherwise as
     :class:`SolverError` with the child's traceback text.
     """
     global _shared
-    if job not in JOBS:
-        raise ValueError(f"unknown inventory job '{job}'")
+    if "<" in job.__qualname__ or job.__module__ == "__main__":
+        raise ValueError(f"a worker job must be a module-level function, not {job.__qualname__}")
     if fresh:
         worker = _Worker()
         try:
@@ -163,13 +163,10 @@ def _serve(read_fd: int, write_fd: int) -> None:
     send = Connection(write_fd, readable=False)
     while True:
         try:
-            job, args = recv.recv()
+            job, args = recv.recv()  # unpickling the job imports its module
+            send.send(("ok", job(*args), ""))
         except EOFError:
             return
-        try:
-            module, name = JOBS[job].split(":")
-            result = getattr(importlib.import_module(module), name)(*args)
-            send.send(("ok", result, ""))
         except Exception as exc:  # sent back to the caller, never swallowed
             text = traceback.format_exc()
             try:
