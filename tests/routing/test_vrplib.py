@@ -23,7 +23,7 @@ from agrichain.routing.vrplib import (
     read_sol_routes,
 )
 
-BENCH = Path(__file__).resolve().parents[2] / "shared" / "benchmarks"
+BENCH = Path(__file__).resolve().parents[3] / "shared" / "benchmarks"
 C101 = BENCH / "solomon" / "C101.txt"
 R101 = BENCH / "solomon" / "R101.txt"
 X101 = BENCH / "cvrplib-x" / "X-n101-k25.vrp"

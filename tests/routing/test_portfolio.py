@@ -26,7 +26,7 @@ from agrichain.routing.pyvrp_engine import (
     solve_pyvrp,
 )
 
-BENCH = Path(__file__).resolve().parents[2] / "shared" / "benchmarks"
+BENCH = Path(__file__).resolve().parents[3] / "shared" / "benchmarks"
 R101 = BENCH / "solomon" / "R101.txt"
 FAST = SolveParams(time_limit_s=30.0, solution_limit=4, seed=11)
 

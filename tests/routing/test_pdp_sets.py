@@ -30,7 +30,7 @@ from agrichain.routing.pdp_sets import (
 )
 from agrichain.routing.problem import NO_LIMIT
 
-BENCH = Path(__file__).resolve().parents[2] / "shared" / "benchmarks"
+BENCH = Path(__file__).resolve().parents[3] / "shared" / "benchmarks"
 A2_16 = BENCH / "darp" / "instances" / "a2-16.txt"
 LC101 = BENCH / "pdptw" / "lc101.txt"
 
