@@ -38,7 +38,7 @@ from typing import Any
 import pandas as pd
 import pydeck as pdk
 
-from agrichain._spawn import hidden_main_script
+from agrichain.spawning import hidden_main_script
 from agrichain.errors import InputIssue, ScenarioError
 from agrichain.io import load_scenario, save_scenario, scenario_from_frames, table_frame
 from agrichain.io.schema import TABLE_MODELS, columns

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import ParamSpec, TypeVar
 
-from agrichain._spawn import hidden_main_script
+from agrichain.spawning import hidden_main_script
 
 _P = ParamSpec("_P")
 _R = TypeVar("_R")
