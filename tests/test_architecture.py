@@ -50,7 +50,7 @@ def module_name(path: Path) -> str:
 
 
 def source_files() -> list[Path]:
-    files = sorted(PACKAGE.rglob("*.py")) + [REPO / "app.py"]
+    files = [*sorted(PACKAGE.rglob("*.py")), REPO / "app.py"]
     return files + sorted((REPO / "tests").rglob("*.py"))
 
 
