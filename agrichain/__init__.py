@@ -7,7 +7,7 @@ The library API in one place::
     scenario = ac.load_scenario("instances/small")
     plan = ac.plan_day(scenario, time_limit_s=10, seed=0)
     plan.summary["kg_collected"], plan.unserved_frame()
-    plan.write("plan")
+    ac.write_plan(plan, "plan")
 
 Submodules: :mod:`agrichain.model` (scenario objects), :mod:`agrichain.io` (files),
 :mod:`agrichain.routing` (OR-Tools collection routing), :mod:`agrichain.pipeline`.
@@ -16,7 +16,7 @@ Submodules: :mod:`agrichain.model` (scenario objects), :mod:`agrichain.io` (file
 from agrichain.allocation import Allocation, Allocator, PickupTask
 from agrichain.errors import AgrichainError, InputIssue, ScenarioError, SolverError
 from agrichain.inventory import NearestFarmAllocator
-from agrichain.io import load_scenario, save_scenario, scenario_from_frames
+from agrichain.io import load_scenario, save_scenario, scenario_from_frames, write_plan
 from agrichain.model import (
     Farm,
     Forecast,
@@ -65,4 +65,5 @@ __all__ = [
     "plan_day",
     "save_scenario",
     "scenario_from_frames",
+    "write_plan",
 ]

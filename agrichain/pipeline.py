@@ -14,16 +14,12 @@ from agrichain.inventory import InventoryAllocator, NearestFarmAllocator
 from agrichain.model import Scenario
 from agrichain.plan import Plan, PlanStatus, TaskOutcome, Unserved
 from agrichain.routing.causes import unserved_causes
-from agrichain.routing.check import Cause, check_solution
-from agrichain.routing.collection import (
-    CollectionModel,
-    build_collection_model,
-    explain_unserved,
-    routes_from_solution,
-    task_outcomes,
-)
+from agrichain.routing.check import check_solution
+from agrichain.routing.collection import CollectionProblem, build_collection_problem
+from agrichain.routing.collection_plan import explain_unserved, routes_from_solution, task_outcomes
 from agrichain.routing.engine import solve
 from agrichain.routing.problem import SolveParams
+from agrichain.routing.rules import Cause
 
 #: Seconds plus a share of the time limit kept after the routing search for building
 #: the plan from its routes and writing it (about 1 s on 1,300 tasks).
@@ -129,17 +125,17 @@ def plan_day(
     t_alloc = time.monotonic() - t0
     report("route", 0.0)
     t1 = time.monotonic()
-    model = build_collection_model(scenario, allocation.tasks, travel)
+    collection = build_collection_problem(scenario, allocation.tasks, travel)
     t_build = time.monotonic() - t1
     reserve_s = FINISH_RESERVE_MIN_S + FINISH_RESERVE_SHARE * deadline.limit_s
     search_s = max(MIN_SEARCH_S, min(params.time_limit_s, deadline.remaining() - reserve_s))
     params = replace(params, time_limit_s=search_s)
-    solution = solve(model.problem, params)
-    violations = check_solution(model.problem, solution)
-    routes = routes_from_solution(model, solution)
-    outcomes = task_outcomes(model, solution)
-    causes = unserved_causes(model.problem, solution)
-    unserved = _unserved(allocation, model, outcomes, causes)
+    solution = solve(collection.problem, params)
+    violations = check_solution(collection.problem, solution)
+    routes = routes_from_solution(collection, solution)
+    outcomes = task_outcomes(collection, solution)
+    causes = unserved_causes(collection.problem, solution)
+    unserved = _unserved(allocation, collection, outcomes, causes)
     report("done", 1.0)
     summary = _summary(
         scenario,
@@ -187,7 +183,7 @@ def _stopped_by(solution: Any, params: SolveParams) -> str:
 
 def _unserved(
     allocation: Allocation,
-    model: CollectionModel,
+    collection: CollectionProblem,
     outcomes: list[TaskOutcome],
     causes: dict[int, Cause],
 ) -> list[Unserved]:
@@ -206,7 +202,7 @@ def _unserved(
     ]
     for i, t in enumerate(outcomes):
         if not t.served:
-            cause = causes.get(model.pickup_node[i], Cause.SEARCH_STOPPED)
+            cause = causes.get(collection.pickup_node[i], Cause.SEARCH_STOPPED)
             out.append(
                 Unserved(
                     kind="task",
@@ -214,7 +210,7 @@ def _unserved(
                     product_id=t.product_id,
                     logistics_point_id=t.logistics_point_id,
                     kg=t.kg,
-                    reason=explain_unserved(model, i, cause),
+                    reason=explain_unserved(collection, i, cause),
                     order_ids=t.order_ids,
                     cause=cause.code,
                 )

@@ -1,31 +1,17 @@
 """The nightly plan: routes with their stops, task outcomes, unserved work, totals.
 
 A :class:`Plan` is plain immutable data. It converts itself to DataFrames and
-GeoDataFrames and writes the documented output files (see ``docs/outputs.md``)
-atomically with :meth:`Plan.write`.
+GeoDataFrames; :func:`agrichain.io.write_plan` writes the documented output files.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import enum
-import io
-import json
-import os
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
-
-from agrichain.io.atomic import atomic_write_files
-
-#: Output file names written by :meth:`Plan.write`.
-ROUTES_CSV = "routes.csv"
-TASKS_CSV = "tasks.csv"
-UNSERVED_CSV = "unserved.csv"
-ROUTES_GEOJSON = "routes.geojson"
-SUMMARY_JSON = "summary.json"
 
 
 class PlanStatus(enum.StrEnum):
@@ -127,7 +113,7 @@ class Unserved:
     order_ids: tuple[str, ...] = ()
     cause: str = ""
     """Stable code of the reason: a routing cause (``fleet_full``, ``search_stopped``, …;
-    see :class:`agrichain.routing.check.Cause`) or ``not_allocated`` for an order."""
+    see :class:`agrichain.routing.rules.Cause`) or ``not_allocated`` for an order."""
 
 
 @dataclass(frozen=True)
@@ -253,37 +239,6 @@ class Plan:
         lines = [LineString([(s.lon, s.lat) for s in r.stops]) for r in self.routes]
         return gpd.GeoDataFrame(frame, geometry=lines, crs="EPSG:4326")
 
-    def geojson(self) -> str:
-        """Route lines and stops as one GeoJSON FeatureCollection (``feature``: route|stop)."""
-        features: list[Any] = []
-        for kind, gdf in (("route", self.routes_gdf()), ("stop", self.stops_gdf())):
-            for col in gdf.columns:
-                if col != "geometry":
-                    gdf[col] = gdf[col].astype(object).map(_jsonable)
-            gdf.insert(0, "feature", kind)
-            features += json.loads(gdf.to_json(drop_id=True, to_wgs84=False))["features"]
-        return json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False)
-
-    # ----- output ----------------------------------------------------------------
-    def files(self) -> dict[str, bytes]:
-        """The output files as bytes, by name."""
-        out = {
-            ROUTES_CSV: _csv(self.stops_frame()),
-            TASKS_CSV: _csv(self.tasks_frame()),
-            UNSERVED_CSV: _csv(self.unserved_frame()),
-            ROUTES_GEOJSON: self.geojson().encode("utf-8"),
-            SUMMARY_JSON: (
-                json.dumps(self.summary, indent=2, default=_jsonable, ensure_ascii=False) + "\n"
-            ).encode("utf-8"),
-        }
-        for name, frame in self.tables.items():
-            out[f"{name}.csv"] = _csv(frame)
-        return out
-
-    def write(self, out_dir: str | os.PathLike[str]) -> list[Path]:
-        """Write every output file into ``out_dir``, each atomically."""
-        return atomic_write_files(out_dir, self.files())
-
 
 _STOP_COLUMNS = [
     "vehicle_id",
@@ -334,23 +289,3 @@ _UNSERVED_COLUMNS = [
     "reason",
     "order_ids",
 ]
-
-
-def _jsonable(value: Any) -> Any:
-    if value is None or value is pd.NaT:
-        return None
-    if isinstance(value, dt.datetime | pd.Timestamp):
-        return value.strftime("%Y-%m-%d %H:%M:%S")
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, enum.Enum):
-        return value.value
-    if hasattr(value, "item"):
-        return value.item()
-    return value
-
-
-def _csv(frame: pd.DataFrame) -> bytes:
-    buf = io.StringIO()
-    frame.to_csv(buf, index=False, lineterminator="\n", date_format="%Y-%m-%d %H:%M:%S")
-    return buf.getvalue().encode("utf-8")

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import tiny_scenario
+from builders import tiny_scenario
 from typer.testing import CliRunner
 
 from agrichain import cli
@@ -85,3 +85,10 @@ def test_generate_is_reproducible(tmp_path: Path) -> None:
 def test_exit_codes_are_distinct() -> None:
     codes = {cli.EXIT_OK, cli.EXIT_INTERNAL, cli.EXIT_INPUT, cli.EXIT_PARTIAL}
     assert len(codes) == 4
+
+
+def test_the_allocation_choices_are_the_library_methods() -> None:
+    from agrichain.cli.commands import AllocationMethod
+    from agrichain.pipeline import ALLOCATION_METHODS
+
+    assert {m.value for m in AllocationMethod} == set(ALLOCATION_METHODS)

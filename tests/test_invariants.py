@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from agrichain.generate import GeneratorConfig, generate_scenario
 from agrichain.inventory import NearestFarmAllocator
-from agrichain.io import save_scenario
+from agrichain.io import save_scenario, write_plan
 from agrichain.pipeline import plan_day
 from agrichain.verify import conservation, verify_plan
 
@@ -71,7 +71,7 @@ def test_plans_are_feasible_and_account_for_every_kg(
     folder = save_scenario(scenario, tmp_path_factory.mktemp("sc"))
     plan = plan_day(scenario, time_limit_s=10, solution_limit=10)
     out = Path(tmp_path_factory.mktemp("plan"))
-    plan.write(out)
+    write_plan(plan, out)
     assert verify_plan(folder, out) == []
     for product, (ordered, accounted) in conservation(folder, out).items():
         assert accounted == pytest.approx(ordered, abs=0.01), product

@@ -7,16 +7,16 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import DAY, INSTANCES, tiny_scenario
+from builders import DAY, INSTANCES, infeasible_tiny_scenario, tiny_scenario
 from typer.testing import CliRunner
 
 from agrichain.cli import EXIT_OK, EXIT_PARTIAL, app
 from agrichain.inventory import NearestFarmAllocator
 from agrichain.io import load_scenario, save_scenario
-from agrichain.model import Farm, Order, Supply, Vehicle
+from agrichain.model import Order, Supply, Vehicle
 from agrichain.pipeline import plan_day
 from agrichain.plan import PlanStatus
-from agrichain.routing.check import Cause
+from agrichain.routing.rules import Cause
 from agrichain.verify import conservation, verify_plan
 
 LIMITS = {"time_limit_s": 20.0, "solution_limit": 30, "allocator": NearestFarmAllocator()}
@@ -56,42 +56,9 @@ def test_tiny_plan_is_complete_valid_and_conserving(tmp_path: Path) -> None:
     assert summary["routing"]["processes"] == 1
 
 
-def _infeasible_scenario() -> object:
-    """Demand above supply, and a farm no vehicle can reach within its window."""
-    base = tiny_scenario()
-    far = Farm(farm_id="FAR", lat=30.5, lon=122.0, pickup_open="06:00", pickup_close="06:30")
-    farms = [*base.farms, far]
-    supply = [*base.supply, Supply(farm_id="FAR", product_id="grape", date=DAY, kg=100)]
-    from agrichain.model import Product
-
-    products = [
-        *base.products,
-        Product(product_id="grape", box_weight_kg=5, shelf_life_h=168, max_transit_min=600),
-    ]
-    orders = [
-        *base.orders,
-        # 1,000 kg of peaches more than the 600 kg harvest
-        Order(
-            order_id="BIG",
-            session_id="S1",
-            product_id="peach",
-            quantity_boxes=200,
-            ship_by="2026-06-15 17:00",
-        ),
-        Order(
-            order_id="G1",
-            session_id="S1",
-            product_id="grape",
-            quantity_boxes=10,
-            ship_by="2026-06-15 17:00",
-        ),
-    ]
-    return base.with_tables(farms=farms, supply=supply, products=products, orders=orders)
-
-
 def test_infeasible_day_still_plans_and_explains(tmp_path: Path) -> None:
-    scenario = _infeasible_scenario()
-    folder = save_scenario(scenario, tmp_path / "sc")  # type: ignore[arg-type]
+    scenario = infeasible_tiny_scenario()
+    folder = save_scenario(scenario, tmp_path / "sc")
     out = tmp_path / "plan"
     code = _plan_to_files(
         folder, out, "--time-limit", "10", "--solution-limit", "30", "--allocation", "nearest"

@@ -1,12 +1,11 @@
 """Routing benchmark on generated county scenarios: the engine against plain OR-Tools GLS.
 
 Every case is a scenario from :func:`agrichain.generate.generate_scenario`
-(one day, no stock) whose cold-chain products get a tighter maximum transit
-(:data:`TIGHT_MAX_TRANSIT_MIN`, applied with ``Scenario.with_tables``) so that
-the transit limit binds. Today's pickup tasks come from the
-:class:`~agrichain.allocation.NearestFarmAllocator`; each engine plans the day
-with :func:`agrichain.pipeline.plan_day` at the same time limit, the plan is
-written to a folder and re-checked from its files with
+(one day, no stock) whose cold-chain products get a tighter maximum transit so
+that the transit limit binds (:mod:`agrichain.bench.county_cases`). Today's
+pickup tasks come from the :class:`~agrichain.allocation.NearestFarmAllocator`;
+each engine plans the day with :func:`agrichain.pipeline.plan_day` at the same
+time limit, the plan is written to a folder and re-checked from its files with
 :func:`agrichain.verify.verify_plan` (windows, cut-off, maximum transit, cold
 chain, capacity, travel times) and :func:`agrichain.verify.conservation`.
 
@@ -26,16 +25,17 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from agrichain.generate import COUNTY_SEATS, PRESETS, GeneratorConfig, generate_scenario
+from agrichain.bench.county_cases import CountyCase, case_scenario, resolve_cases
+from agrichain.bench.table import cell, text_table
+from agrichain.generate import PRESETS, generate_scenario
 from agrichain.inventory import NearestFarmAllocator
-from agrichain.io import save_scenario
+from agrichain.io import save_scenario, write_plan
 from agrichain.model import Scenario
 from agrichain.pipeline import plan_day
 from agrichain.plan import Plan
@@ -48,8 +48,6 @@ from agrichain.verify import conservation, verify_plan
 PLAIN_GLS = "plain-gls"
 #: Its first-solution strategy (the metaheuristic is the engine's guided local search).
 PLAIN_FIRST_SOLUTION = "PATH_CHEAPEST_ARC"
-#: Maximum transit (min) the benchmark imposes on cold-chain products (catalogue: 180 / 240).
-TIGHT_MAX_TRANSIT_MIN: dict[str, float] = {"bayberry": 120.0, "shiitake": 150.0}
 #: A served task whose transit is at least this share of its limit counts as "tight".
 TIGHT_SHARE = 0.9
 #: Conservation tolerance per product (kg).
@@ -57,64 +55,6 @@ CONSERVATION_TOL_KG = 0.05
 
 ProgressFn = Callable[[int, int, dict[str, Any]], None]
 
-
-@dataclass(frozen=True)
-class CountyCase:
-    """One benchmark scenario: a generator config plus the transit limits imposed on it."""
-
-    name: str
-    config: GeneratorConfig
-    max_transit_min: tuple[tuple[str, float], ...] = tuple(TIGHT_MAX_TRANSIT_MIN.items())
-    """(product id, limit) pairs; a product's limit becomes min(catalogue, this)."""
-    note: str = ""
-
-
-def _county(
-    name: str,
-    county: str,
-    seed: int,
-    farms: int,
-    orders: int,
-    vehicles: int,
-    note: str,
-    **extra: Any,
-) -> CountyCase:
-    lat, lon = COUNTY_SEATS[county]
-    config = GeneratorConfig(
-        name=name,
-        seed=seed,
-        n_farms=farms,
-        n_orders=orders,
-        n_vehicles=vehicles,
-        center_lat=lat,
-        center_lon=lon,
-        horizon_days=1,
-        with_stock=False,
-        **extra,
-    )
-    return CountyCase(name=name, config=config, note=f"{county}, {note}")
-
-
-#: The benchmark scenarios, smallest first (``--sizes`` takes these names).
-CASES: dict[str, CountyCase] = {
-    c.name: c
-    for c in (
-        _county("f60", "xianju", 101, 60, 1500, 14, "fleet ample"),
-        _county("f120", "lanxi", 102, 120, 3000, 26, "fleet ample"),
-        _county(
-            "f120-tight",
-            "xianju",
-            103,
-            120,
-            2500,
-            16,
-            "fleet short, cold-heavy",
-            product_ids=("bayberry", "shiitake", "loquat", "peach", "grape", "egg"),
-        ),
-        _county("f200", "anji", 104, 200, 4500, 42, "fleet ample"),
-        _county("f300", "suichang", 105, 300, 6000, 62, "fleet ample"),
-    )
-}
 
 COLUMNS = [
     "scenario",
@@ -142,22 +82,6 @@ COLUMNS = [
     "wall_s",
     "ratio",
 ]
-
-
-def tighten_transit(scenario: Scenario, limits: dict[str, float]) -> Scenario:
-    """``scenario`` with each listed product's ``max_transit_min`` lowered to its limit."""
-    products = [
-        p.model_copy(update={"max_transit_min": min(p.max_transit_min, limits[p.product_id])})
-        if p.product_id in limits
-        else p
-        for p in scenario.products
-    ]
-    return scenario.with_tables(products=products)
-
-
-def case_scenario(case: CountyCase) -> Scenario:
-    """The scenario of a benchmark case (generated, then transit limits tightened)."""
-    return tighten_transit(generate_scenario(case.config), dict(case.max_transit_min))
 
 
 def solve_plain_gls(problem: RoutingProblem, params: SolveParams) -> RoutingSolution:
@@ -242,7 +166,7 @@ def run_case(
     wall = time.perf_counter() - t0
     if plan_dir.exists():
         shutil.rmtree(plan_dir)
-    plan.write(plan_dir)
+    write_plan(plan, plan_dir)
     cold = {p.product_id for p in scenario.products if p.needs_cold_chain}
     checks = check_written_plan(scenario_dir, plan_dir)
     route_cost = plan.cost()
@@ -279,16 +203,6 @@ def _warm_up(engines: Sequence[str]) -> None:
     small = generate_scenario(PRESETS["small"])
     for engine in engines:
         plan_day(small, time_limit_s=1.0, solution_limit=1, engine=engine)
-
-
-def resolve_cases(sizes: Sequence[str] | None) -> list[CountyCase]:
-    """Cases by name (None or empty: all of :data:`CASES`); ValueError for an unknown name."""
-    if not sizes:
-        return list(CASES.values())
-    unknown = [s for s in sizes if s not in CASES]
-    if unknown:
-        raise ValueError(f"unknown county case(s) {unknown}; choose from {', '.join(CASES)}")
-    return [CASES[s] for s in sizes]
 
 
 def run_county_bench(
@@ -372,25 +286,6 @@ def engine_summary(df: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
-def _cell(value: Any, digits: int) -> str:
-    if isinstance(value, float | np.floating):
-        return "-" if np.isnan(value) else f"{value:,.{digits}f}"
-    return str(value)
-
-
-def _render(headers: list[str], rows: list[list[str]]) -> list[str]:
-    widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(headers)]
-
-    def line(cells: list[str]) -> str:
-        return "  ".join(
-            c.ljust(w) if i < 2 else c.rjust(w)
-            for i, (c, w) in enumerate(zip(cells, widths, strict=True))
-        )
-
-    head = line(headers)
-    return [head, "-" * len(head), *(line(r) for r in rows)]
-
-
 def format_county_table(df: pd.DataFrame) -> str:
     """Plain-text table (one line per case and engine) and one mean-ratio line per engine."""
     headers = [
@@ -416,23 +311,23 @@ def format_county_table(df: pd.DataFrame) -> str:
             str(r["scenario"]),
             str(r["engine"]),
             f"{r['tasks']} ({r['cold_tasks']} cold)",
-            _cell(r["total_cost"], 0),
-            _cell(r["route_cost"], 0),
-            _cell(r["kg_collected"], 1),
-            _cell(r["kg_unserved"], 1),
+            cell(r["total_cost"], 0, thousands=True),
+            cell(r["route_cost"], 0, thousands=True),
+            cell(r["kg_collected"], 1, thousands=True),
+            cell(r["kg_unserved"], 1, thousands=True),
             str(r["tasks_unserved"]),
             f"{r['cold_checked']}/{r['cold_tasks']}",
             str(r["vehicles"]),
-            _cell(r["km"], 0),
+            cell(r["km"], 0, thousands=True),
             str(r["transit_tight"]),
             str(r["violations"]),
             str(r["processes"]),
-            _cell(r["wall_s"], 1),
-            _cell(r["ratio"], 3),
+            cell(r["wall_s"], 1, thousands=True),
+            cell(r["ratio"], 3, thousands=True),
         ]
         for r in df.to_dict("records")
     ]
-    lines = _render(headers, rows)
+    lines = text_table(headers, rows, left=2)
     summary = engine_summary(df)
     if not summary.empty:
         lines.append("")
@@ -449,15 +344,12 @@ def format_county_table(df: pd.DataFrame) -> str:
 
 
 __all__ = [
-    "CASES",
+    "COLUMNS",
     "PLAIN_GLS",
-    "CountyCase",
-    "case_scenario",
     "check_written_plan",
     "engine_summary",
     "format_county_table",
     "registered_engine",
     "run_county_bench",
     "solve_plain_gls",
-    "tighten_transit",
 ]

@@ -9,7 +9,8 @@
     atp = available_to_promise(scenario, plan=plan)        # DataFrame per session, product
     day = agrichain.plan_day(scenario, allocator=InventoryAllocator(solver="highs"))
 
-See ``docs/inventory.md`` for the model, the solver handling and the ATP definition.
+See ``docs/inventory.md`` for the MILP, the solver handling and the ATP definition; the
+output tables' names and columns are constants in :mod:`agrichain.inventory.tables`.
 Importing this package does not import PuLP or highspy: the solver runs in a worker
 process (:mod:`agrichain.inventory.worker` explains the library clash with OR-Tools).
 """
@@ -18,9 +19,10 @@ from agrichain.inventory.allocator import InventoryAllocator
 from agrichain.inventory.atp import ATP_COLUMNS, atp_from_plan, available_to_promise
 from agrichain.inventory.data import InventoryOptions
 from agrichain.inventory.fifo import stock_by_age
+from agrichain.inventory.inventory_plan import InventoryPlan
 from agrichain.inventory.nearest import NearestFarmAllocator
 from agrichain.inventory.planner import plan_inventory
-from agrichain.inventory.report import InventoryPlan, SolveReport
+from agrichain.inventory.report import SolveReport
 
 __all__ = [
     "ATP_COLUMNS",

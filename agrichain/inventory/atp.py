@@ -1,6 +1,6 @@
 """Available-to-promise: how much more each upcoming session can sell and still ship fresh.
 
-For every product with forecast rows, one LP (the planning model restricted to
+For every product with forecast rows, one LP (the planning MILP restricted to
 that product) is built and handed to HiGHS once; each of the product's upcoming
 sessions is then a re-solve with changed bounds (warm-started):
 
@@ -27,33 +27,20 @@ import pandas as pd
 
 from agrichain.geo import TravelModel
 from agrichain.inventory.data import Bucket, InventoryOptions
+from agrichain.inventory.inventory_plan import InventoryPlan
 from agrichain.inventory.planner import deadline_s, plan_job, resolve_options
-from agrichain.inventory.report import InventoryPlan
+from agrichain.inventory.tables import ATP_COLUMNS
 from agrichain.inventory.worker import run_job
 from agrichain.model import Scenario
 
 if TYPE_CHECKING:
     import highspy
 
-    from agrichain.inventory.model import BuiltModel, Restriction
-
-ATP_COLUMNS = [
-    "session_id",
-    "session_start",
-    "logistics_point_id",
-    "product_id",
-    "ship_day",
-    "ship_date",
-    "forecast_kg",
-    "planned_kg",
-    "atp_kg",
-    "atp_boxes",
-    "status",
-]
+    from agrichain.inventory.milp import BuiltMilp, Restriction
 
 
 def _restriction(plan: InventoryPlan, product: int, sessions: list[Bucket]) -> Restriction:
-    from agrichain.inventory.model import Restriction
+    from agrichain.inventory.milp import Restriction
 
     data = plan.data
     storage: dict[tuple[int, int, int], float] = defaultdict(float)
@@ -74,20 +61,20 @@ def _restriction(plan: InventoryPlan, product: int, sessions: list[Bucket]) -> R
     )
 
 
-def _highs(model: BuiltModel, options: InventoryOptions) -> highspy.Highs:
+def _highs(milp: BuiltMilp, options: InventoryOptions) -> highspy.Highs:
     """The ATP LP loaded into HiGHS (through PuLP's interface), not yet solved."""
-    from agrichain.inventory.solve import BulkHiGHS
+    from agrichain.inventory.highs import BulkHiGHS
 
     solver = BulkHiGHS(
-        model.columns,
+        milp.columns,
         mip=False,
         msg=False,
         timeLimit=options.time_limit_s,
         threads=options.threads,
     )
-    solver.createAndConfigureSolver(model.prob)
-    solver.buildSolverModel(model.prob)
-    h: highspy.Highs = model.prob.solverModel
+    solver.createAndConfigureSolver(milp.prob)
+    solver.buildSolverModel(milp.prob)
+    h: highspy.Highs = milp.prob.solverModel
     return h
 
 
@@ -101,7 +88,7 @@ def atp_from_plan(plan: InventoryPlan) -> pd.DataFrame:
     Runs in this process (imports PuLP and highspy)."""
     import highspy
 
-    from agrichain.inventory.model import build_model
+    from agrichain.inventory.milp import build_milp
 
     data = plan.data
     sc = plan.scenario
@@ -113,12 +100,12 @@ def atp_from_plan(plan: InventoryPlan) -> pd.DataFrame:
         by_product[bk.product].append(bk)
     for p, sessions in sorted(by_product.items()):
         sessions.sort(key=lambda bk: _session_order(plan, bk))
-        model = build_model(data, _restriction(plan, p, sessions), name=f"atp_{p}")
-        h = _highs(model, data.options)
-        col = {id(v): i for i, v in enumerate(model.columns)}
-        keys = sorted(model.lost)
+        milp = build_milp(data, _restriction(plan, p, sessions), name=f"atp_{p}")
+        h = _highs(milp, data.options)
+        col = {id(v): i for i, v in enumerate(milp.columns)}
+        keys = sorted(milp.lost)
         idx = np.asarray(
-            [col[id(model.lost[k])] for k in keys] + [col[id(v)] for v in model.extra.values()],
+            [col[id(milp.lost[k])] for k in keys] + [col[id(v)] for v in milp.extra.values()],
             dtype=np.int32,
         )
         kg = np.asarray([data.buckets[k].kg for k in keys])
@@ -129,7 +116,7 @@ def atp_from_plan(plan: InventoryPlan) -> pd.DataFrame:
             else _session_order(plan, data.buckets[k])
             for k in keys
         ]
-        extra_keys = list(model.extra)
+        extra_keys = list(milp.extra)
         inf = highspy.kHighsInf
         for target in sessions:
             when = _session_order(plan, target)

@@ -1,7 +1,7 @@
 """The planner's view of a scenario: index sets, demand buckets, arcs and capacities.
 
-Everything here is plain Python/numpy (no solver); :mod:`agrichain.inventory.model`
-turns an :class:`InventoryData` into a PuLP model.
+Everything here is plain Python/numpy (no solver); :mod:`agrichain.inventory.milp`
+turns an :class:`InventoryData` into a PuLP MILP.
 
 Conventions (see ``docs/inventory.md``):
 
@@ -129,7 +129,7 @@ class Bucket:
 
 @dataclass
 class InventoryData:
-    """Index sets and parameters of the planning model."""
+    """Index sets and parameters of the planning MILP."""
 
     scenario: Scenario
     options: InventoryOptions
@@ -203,6 +203,76 @@ def _trips(
     return out
 
 
+def _order_buckets(
+    scenario: Scenario, lp_ix: dict[str, int], prod_ix: dict[str, int]
+) -> tuple[list[Bucket], dict[tuple[str, str], float]]:
+    """Orders grouped by (lp, product, release day, ship-by day); kg confirmed per
+    (session, product)."""
+    grouped: dict[tuple[int, int, int, int], list[tuple[str, float]]] = defaultdict(list)
+    confirmed: dict[tuple[str, str], float] = defaultdict(float)
+    for o in scenario.orders:
+        due = scenario.day_of(o.ship_by)
+        session = scenario.session[o.session_id]
+        release = min(due, max(0, scenario.day_of(session.start)))
+        key = (lp_ix[scenario.order_logistics_point(o)], prod_ix[o.product_id], release, due)
+        grouped[key].append((o.order_id, scenario.order_kg(o)))
+        confirmed[(o.session_id, o.product_id)] += scenario.order_kg(o)
+    buckets: list[Bucket] = []
+    for (lp, p, r, t), rows in sorted(grouped.items()):
+        buckets.append(
+            Bucket(
+                index=len(buckets),
+                kind="order",
+                lp=lp,
+                product=p,
+                release_day=r,
+                due_day=t,
+                kg=sum(kg for _, kg in rows),
+                order_ids=tuple(oid for oid, _ in rows),
+            )
+        )
+    return buckets, confirmed
+
+
+def _forecast_buckets(
+    scenario: Scenario,
+    options: InventoryOptions,
+    confirmed: dict[tuple[str, str], float],
+    lp_ix: dict[str, int],
+    prod_ix: dict[str, int],
+    first_index: int,
+) -> tuple[list[Bucket], float]:
+    """Forecast kg beyond the confirmed orders of upcoming sessions shipping within the
+    horizon, one bucket each; the forecast kg left out."""
+    horizon = scenario.settings.horizon_days
+    buckets: list[Bucket] = []
+    ignored = 0.0
+    start = scenario.datetime_at(0)
+    for fc in sorted(scenario.forecast, key=lambda f: (f.session_id, f.product_id)):
+        session = scenario.session[fc.session_id]
+        kg = fc.boxes * scenario.product[fc.product_id].box_weight_kg
+        kg -= confirmed.get((fc.session_id, fc.product_id), 0.0)
+        if kg <= KG_EPS:
+            continue
+        due = scenario.day_of(session.start) + options.forecast_ship_lag_days
+        if session.start < start or due >= horizon:
+            ignored += kg
+            continue
+        buckets.append(
+            Bucket(
+                index=first_index + len(buckets),
+                kind="forecast",
+                lp=lp_ix[session.logistics_point_id],
+                product=prod_ix[fc.product_id],
+                release_day=due,
+                due_day=due,
+                kg=kg,
+                session_id=fc.session_id,
+            )
+        )
+    return buckets, ignored
+
+
 def prepare(
     scenario: Scenario, options: InventoryOptions, travel: TravelModel | None = None
 ) -> InventoryData:
@@ -263,53 +333,11 @@ def prepare(
     arc_ok &= (fleet > 0)[None, :, :]
 
     # --- demand buckets ---------------------------------------------------------------
-    buckets: list[Bucket] = []
-    grouped: dict[tuple[int, int, int, int], list[tuple[str, float]]] = defaultdict(list)
-    confirmed: dict[tuple[str, str], float] = defaultdict(float)
-    for o in scenario.orders:
-        due = scenario.day_of(o.ship_by)
-        session = scenario.session[o.session_id]
-        release = min(due, max(0, scenario.day_of(session.start)))
-        key = (lp_ix[scenario.order_logistics_point(o)], prod_ix[o.product_id], release, due)
-        grouped[key].append((o.order_id, scenario.order_kg(o)))
-        confirmed[(o.session_id, o.product_id)] += scenario.order_kg(o)
-    for (lp, p, r, t), rows in sorted(grouped.items()):
-        buckets.append(
-            Bucket(
-                index=len(buckets),
-                kind="order",
-                lp=lp,
-                product=p,
-                release_day=r,
-                due_day=t,
-                kg=sum(kg for _, kg in rows),
-                order_ids=tuple(oid for oid, _ in rows),
-            )
-        )
-    ignored = 0.0
-    start = scenario.datetime_at(0)
-    for fc in sorted(scenario.forecast, key=lambda f: (f.session_id, f.product_id)):
-        session = scenario.session[fc.session_id]
-        kg = fc.boxes * scenario.product[fc.product_id].box_weight_kg
-        kg -= confirmed.get((fc.session_id, fc.product_id), 0.0)
-        if kg <= KG_EPS:
-            continue
-        due = scenario.day_of(session.start) + options.forecast_ship_lag_days
-        if session.start < start or due >= horizon:
-            ignored += kg
-            continue
-        buckets.append(
-            Bucket(
-                index=len(buckets),
-                kind="forecast",
-                lp=lp_ix[session.logistics_point_id],
-                product=prod_ix[fc.product_id],
-                release_day=due,
-                due_day=due,
-                kg=kg,
-                session_id=fc.session_id,
-            )
-        )
+    buckets, confirmed = _order_buckets(scenario, lp_ix, prod_ix)
+    forecast, ignored = _forecast_buckets(
+        scenario, options, confirmed, lp_ix, prod_ix, first_index=len(buckets)
+    )
+    buckets += forecast
     by_lp_product: dict[tuple[int, int], list[int]] = defaultdict(list)
     for b in buckets:
         by_lp_product[(b.lp, b.product)].append(b.index)

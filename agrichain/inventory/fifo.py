@@ -1,4 +1,4 @@
-"""First-in-first-out stock by age (pure Python; used to rebuild ages from the model's flows)."""
+"""First-in-first-out stock by age (pure Python; used to rebuild ages from the MILP's flows)."""
 
 from __future__ import annotations
 

@@ -6,7 +6,7 @@ import dataclasses
 
 from agrichain.geo import TravelModel
 from agrichain.inventory.data import InventoryOptions, prepare
-from agrichain.inventory.report import InventoryPlan
+from agrichain.inventory.inventory_plan import InventoryPlan
 from agrichain.inventory.worker import run_job
 from agrichain.model import Scenario
 
@@ -36,14 +36,14 @@ def plan_job(
     scenario: Scenario, options: InventoryOptions, travel: TravelModel | None
 ) -> InventoryPlan:
     """Build, solve and extract in this process (imports PuLP and highspy)."""
-    from agrichain.inventory.model import build_model
+    from agrichain.inventory.milp import build_milp
     from agrichain.inventory.result import extract_plan
     from agrichain.inventory.solve import solve_with_fallback
 
     data = prepare(scenario, options, travel)
-    model = build_model(data)
-    report = solve_with_fallback(model, options)
-    return extract_plan(data, model, report, model.build_s)
+    milp = build_milp(data)
+    report = solve_with_fallback(milp, options)
+    return extract_plan(data, milp, report, milp.build_s)
 
 
 def plan_inventory(

@@ -1,15 +1,8 @@
-"""Result types of the planner (plain data, picklable, no solver imports)."""
+"""What a solver run said (plain data, picklable, no solver imports)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
-
-import pandas as pd
-
-from agrichain.allocation import PickupTask, Shortfall
-from agrichain.inventory.data import InventoryData, InventoryOptions
-from agrichain.model import Scenario
+from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
@@ -28,7 +21,7 @@ class SolveReport:
     gap: float | None
     """Relative gap (objective - bound) / |objective| as the solver computes it."""
     transfer_s: float
-    """Handing the model to the solver (writing MPS for CBC)."""
+    """Handing the MILP to the solver (writing MPS for CBC)."""
     solve_s: float
     nodes: int | None = None
     watchdog: str = ""
@@ -44,33 +37,3 @@ class SolveReport:
     @property
     def has_solution(self) -> bool:
         return self.status in ("optimal", "feasible")
-
-
-@dataclass
-class InventoryPlan:
-    """The solved multi-day plan of :func:`agrichain.inventory.plan_inventory`."""
-
-    scenario: Scenario
-    options: InventoryOptions
-    report: SolveReport
-    build_s: float
-    tables: dict[str, pd.DataFrame]
-    """flows, inventory, spoilage, lost_sales (see ``docs/inventory.md``)."""
-    tasks: tuple[PickupTask, ...]
-    """Day 0's flows as pickup tasks."""
-    shortfalls: tuple[Shortfall, ...]
-    """Order kg lost, per order, with the reason."""
-    covered_otherwise_kg: dict[str, float]
-    """Per product: ordered − shortfall − today's task kg."""
-    summary: dict[str, Any]
-    data: InventoryData = field(repr=False)
-    bucket_lost_kg: dict[int, float] = field(default_factory=dict, repr=False)
-    """Planned lost kg per demand bucket (index into ``data.buckets``)."""
-    usage: dict[str, dict[Any, float]] = field(default_factory=dict, repr=False)
-    """kg used per resource: supply (d,f,p), transport (d,h,class), storage (d,h,class),
-    on_hand and received (d,h,p)."""
-
-    @property
-    def status(self) -> str:
-        """ "optimal" or "feasible" (a limit was hit; see ``summary['gap']``)."""
-        return "optimal" if self.report.status == "optimal" else "feasible"

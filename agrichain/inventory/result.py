@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -12,49 +13,31 @@ import pandas as pd
 from agrichain.allocation import PickupTask, Shortfall
 from agrichain.inventory.data import KG_EPS, Bucket, InventoryData
 from agrichain.inventory.fifo import stock_by_age
-from agrichain.inventory.model import BuiltModel
-from agrichain.inventory.report import InventoryPlan, SolveReport
+from agrichain.inventory.inventory_plan import InventoryPlan
+from agrichain.inventory.milp import BuiltMilp
+from agrichain.inventory.report import SolveReport
+from agrichain.inventory.summary import plan_summary
+from agrichain.inventory.tables import (
+    FLOW_COLUMNS,
+    FLOWS_TABLE,
+    INVENTORY_COLUMNS,
+    INVENTORY_TABLE,
+    LOST_SALES_COLUMNS,
+    LOST_SALES_TABLE,
+    SPOILAGE_COLUMNS,
+    SPOILAGE_TABLE,
+)
 from agrichain.model import Scenario
 
 #: Decimals kept for kg in tables and tasks.
 KG_DECIMALS = 6
 
-FLOW_COLUMNS = ["day", "date", "farm_id", "logistics_point_id", "product_id", "kg"]
-INVENTORY_COLUMNS = [
-    "day",
-    "date",
-    "logistics_point_id",
-    "product_id",
-    "age_days",
-    "opening_kg",
-    "received_kg",
-    "shipped_kg",
-    "spoiled_kg",
-    "kg",
-]
-SPOILAGE_COLUMNS = [
-    "day",
-    "date",
-    "logistics_point_id",
-    "product_id",
-    "age_days",
-    "kg",
-    "reason",
-]
-LOST_SALES_COLUMNS = [
-    "day",
-    "date",
-    "logistics_point_id",
-    "product_id",
-    "kind",
-    "session_id",
-    "first_ship_day",
-    "n_orders",
-    "demand_kg",
-    "shipped_kg",
-    "lost_kg",
-    "reason",
-]
+Key3 = tuple[int, int, int]
+Usage = dict[str, dict[Any, float]]
+"""kg used per resource: supply (d,f,p), transport (d,h,class), storage (d,h,class),
+on_hand and received (d,h,p)."""
+ShippedToday = dict[tuple[int, int], list[tuple[str, float]]]
+"""Per (lp, product): (order id, kg) shipped on day 0, earliest ship-by first."""
 
 
 def _clean(x: float) -> float:
@@ -68,9 +51,9 @@ def _kg(x: float) -> float:
 class _Values:
     """Solver values by variable, cleaned of noise."""
 
-    def __init__(self, model: BuiltModel, values: np.ndarray) -> None:
+    def __init__(self, milp: BuiltMilp, values: np.ndarray) -> None:
         self.values = np.where(np.abs(values) < 1e-9, 0.0, values)
-        self.index = {id(v): i for i, v in enumerate(model.columns)}
+        self.index = {id(v): i for i, v in enumerate(milp.columns)}
 
     def __call__(self, var: Any) -> float:
         if var is None:
@@ -78,13 +61,22 @@ class _Values:
         return float(self.values[self.index[id(var)]])
 
 
+@dataclass
+class _Solved:
+    """A solved MILP with what extraction needs at hand."""
+
+    data: InventoryData
+    milp: BuiltMilp
+    val: _Values
+    dates: list[dt.date]
+    usage: Usage
+
+
 def _day_text(data: InventoryData, day: int) -> str:
     return (data.scenario.settings.planning_date + dt.timedelta(days=day)).isoformat()
 
 
-def _reason(
-    data: InventoryData, model: BuiltModel, usage: dict[str, dict[Any, float]], bk: Bucket
-) -> str:
+def _reason(data: InventoryData, milp: BuiltMilp, usage: Usage, bk: Bucket) -> str:
     """Why kg of bucket ``bk`` are lost: the first binding limit, checked in the order
     supply, transport, storage; if none binds, supplying it costs more than losing it."""
     h, p = bk.lp, bk.product
@@ -105,11 +97,11 @@ def _reason(
         return f"not enough supply of {pid} for {hub} by its ship-by day {due}"
     for d in days:
         for c in sorted({0, cold}):
-            if usage["transport"].get((d, h, c), 0.0) >= model.transport_cap[(d, h, c)] - 1e-4:
+            if usage["transport"].get((d, h, c), 0.0) >= milp.transport_cap[(d, h, c)] - 1e-4:
                 fleet = "refrigerated transport" if c else "transport"
                 return f"{fleet} capacity of {hub} exhausted on {_day_text(data, d)}"
     for d in days:
-        if usage["storage"].get((d, h, cold), 0.0) >= model.storage_cap[(d, h, cold)] - 1e-4:
+        if usage["storage"].get((d, h, cold), 0.0) >= milp.storage_cap[(d, h, cold)] - 1e-4:
             return f"{'cold' if cold else 'ambient'} storage at {hub} full on {_day_text(data, d)}"
     return f"supplying {pid} to {hub} costs more than the lost sale"
 
@@ -119,89 +111,131 @@ def _order_kg(scenario: Scenario) -> dict[str, float]:
 
 
 def extract_plan(
-    data: InventoryData, model: BuiltModel, report: SolveReport, build_s: float
+    data: InventoryData, milp: BuiltMilp, report: SolveReport, build_s: float
 ) -> InventoryPlan:
-    """Tables, tasks, shortfalls and summary of a solved model."""
+    """Tables, tasks, shortfalls and summary of a solved MILP."""
     sc = data.scenario
-    val = _Values(model, model.values())
-    D = data.horizon
-    dates = [sc.settings.planning_date + dt.timedelta(days=d) for d in range(D)]
+    solved = _Solved(
+        data=data,
+        milp=milp,
+        val=_Values(milp, milp.values()),
+        dates=[sc.settings.planning_date + dt.timedelta(days=d) for d in range(data.horizon)],
+        usage={
+            name: defaultdict(float)
+            for name in ("supply", "transport", "storage", "on_hand", "received")
+        },
+    )
+    flows = _flows(solved)
+    inventory, spoilage, shipped_old = _stock(solved)
+    lost_sales, shortfalls, shipped_today = _demand(solved)
+    tasks = _tasks(data, flows, shipped_today, shipped_old)
+    return InventoryPlan(
+        scenario=sc,
+        options=data.options,
+        report=report,
+        build_s=build_s,
+        tables={
+            FLOWS_TABLE: flows,
+            INVENTORY_TABLE: inventory,
+            SPOILAGE_TABLE: spoilage,
+            LOST_SALES_TABLE: lost_sales,
+        },
+        tasks=tuple(tasks),
+        shortfalls=tuple(shortfalls),
+        covered_otherwise_kg=_covered_otherwise(data, shortfalls, tasks),
+        summary=plan_summary(data, milp, report, build_s, lost_sales, spoilage, solved.val.values),
+        data=data,
+        bucket_lost_kg={k: _clean(solved.val(v)) for k, v in milp.lost.items()},
+        usage=solved.usage,
+    )
 
-    # --- flows and usage ---------------------------------------------------------------------
-    flow_rows = []
-    received: dict[tuple[int, int, int], float] = defaultdict(float)
-    usage: dict[str, dict[Any, float]] = {
-        "supply": defaultdict(float),
-        "transport": defaultdict(float),
-        "storage": defaultdict(float),
-        "on_hand": defaultdict(float),
-        "received": received,
-    }
-    for (d, f, h, p), v in sorted(model.x.items()):
-        kg = _kg(val(v))
+
+def _flows(solved: _Solved) -> pd.DataFrame:
+    """The flows table; books supply, transport and received kg in ``usage``."""
+    data, usage = solved.data, solved.usage
+    rows = []
+    for (d, f, h, p), v in sorted(solved.milp.x.items()):
+        kg = _kg(solved.val(v))
         if kg <= 0:
             continue
-        flow_rows.append((d, dates[d], data.farm_ids[f], data.lp_ids[h], data.product_ids[p], kg))
-        received[(d, h, p)] += kg
+        rows.append((d, solved.dates[d], data.farm_ids[f], data.lp_ids[h], data.product_ids[p], kg))
+        usage["received"][(d, h, p)] += kg
         usage["supply"][(d, f, p)] += kg
         usage["transport"][(d, h, 0)] += kg
         if data.cold[p]:
             usage["transport"][(d, h, 1)] += kg
-    flows = pd.DataFrame(flow_rows, columns=FLOW_COLUMNS)
+    return pd.DataFrame(rows, columns=FLOW_COLUMNS)
 
-    # --- stock by age (FIFO) ----------------------------------------------------------------------
-    inv_rows, spoil_rows = [], []
-    shipped_fresh: dict[tuple[int, int, int], float] = defaultdict(float)
-    shipped_old: dict[tuple[int, int, int], float] = defaultdict(float)
-    pairs = sorted({(h, p) for (_, h, p) in model.waste} | {(h, p) for (h, p, _) in data.initial})
+
+def _stock(solved: _Solved) -> tuple[pd.DataFrame, pd.DataFrame, dict[Key3, float]]:
+    """Inventory and spoilage tables (stock by age, FIFO) and the kg shipped from stock
+    older than a day; books storage and on-hand kg in ``usage``."""
+    data, milp = solved.data, solved.milp
+    inv_rows: list[tuple[Any, ...]] = []
+    spoil_rows: list[tuple[Any, ...]] = []
+    shipped_old: dict[Key3, float] = defaultdict(float)
+    pairs = sorted({(h, p) for (_, h, p) in milp.waste} | {(h, p) for (h, p, _) in data.initial})
     for h, p in pairs:
-        life = data.life_days[p]
         opening: dict[int, float] = {
             a: kg for (hh, pp, a), kg in data.initial.items() if (hh, pp) == (h, p)
         }
-        for d in range(D):
+        for d in range(data.horizon):
             key = (d, h, p)
-            rcv = received.get(key, 0.0)
-            if not opening and rcv <= 0 and key not in model.waste:
+            rcv = solved.usage["received"].get(key, 0.0)
+            if not opening and rcv <= 0 and key not in milp.waste:
                 continue
-            closing = _clean(val(model.stock.get(key)))
-            waste = _clean(val(model.waste.get(key)))
-            rows, opening = stock_by_age(life, opening, rcv, closing, waste)
-            c = int(data.cold[p])
-            for a in sorted(rows):
-                o, r, s_kg, w, k = (_kg(x) for x in rows[a])
-                usage["storage"][(d, h, c)] += o + r
-                usage["on_hand"][key] += o + r
-                if a == 0:
-                    shipped_fresh[key] += s_kg
-                else:
-                    shipped_old[key] += s_kg
-                if o or r or s_kg or w or k:
-                    inv_rows.append(
-                        (d, dates[d], data.lp_ids[h], data.product_ids[p], a, o, r, s_kg, w, k)
-                    )
-                if w:
-                    reason = "shelf life ends" if a >= life - 1 else "not needed before it expires"
-                    spoil_rows.append(
-                        (d, dates[d], data.lp_ids[h], data.product_ids[p], a, w, reason)
-                    )
+            closing = _clean(solved.val(milp.stock.get(key)))
+            waste = _clean(solved.val(milp.waste.get(key)))
+            rows, opening = stock_by_age(data.life_days[p], opening, rcv, closing, waste)
+            _stock_rows(solved, key, rows, (inv_rows, spoil_rows), shipped_old)
     inventory = pd.DataFrame(inv_rows, columns=INVENTORY_COLUMNS)
     spoilage = pd.DataFrame(spoil_rows, columns=SPOILAGE_COLUMNS)
+    return inventory, spoilage, shipped_old
 
-    # --- demand, lost sales, shortfalls -----------------------------------------------------------
-    order_kg = _order_kg(sc)
-    order = {o.order_id: o for o in sc.orders}
+
+def _stock_rows(
+    solved: _Solved,
+    key: Key3,
+    by_age: dict[int, list[float]],
+    out: tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]],
+    shipped_old: dict[Key3, float],
+) -> None:
+    """Inventory and spoilage rows of one (day, lp, product), by age."""
+    data, usage = solved.data, solved.usage
+    d, h, p = key
+    inv_rows, spoil_rows = out
+    life = data.life_days[p]
+    c = int(data.cold[p])
+    where = (d, solved.dates[d], data.lp_ids[h], data.product_ids[p])
+    for a in sorted(by_age):
+        o, r, s_kg, w, k = (_kg(x) for x in by_age[a])
+        usage["storage"][(d, h, c)] += o + r
+        usage["on_hand"][key] += o + r
+        if a != 0:
+            shipped_old[key] += s_kg
+        if o or r or s_kg or w or k:
+            inv_rows.append((*where, a, o, r, s_kg, w, k))
+        if w:
+            reason = "shelf life ends" if a >= life - 1 else "not needed before it expires"
+            spoil_rows.append((*where, a, w, reason))
+
+
+def _demand(solved: _Solved) -> tuple[pd.DataFrame, list[Shortfall], ShippedToday]:
+    """The lost_sales table, order shortfalls with reasons and day 0's kg per order."""
+    data, milp = solved.data, solved.milp
+    order_kg = _order_kg(data.scenario)
+    ship_by = {o.order_id: o.ship_by for o in data.scenario.orders}
     lost_rows = []
     shortfalls: list[Shortfall] = []
-    shipped_today: dict[tuple[int, int], list[tuple[str, float]]] = defaultdict(list)
+    shipped_today: ShippedToday = defaultdict(list)
     for bk in data.buckets:
-        lost = _clean(val(model.lost.get(bk.index)))
+        lost = _clean(solved.val(milp.lost.get(bk.index)))
         shipped = bk.kg - lost
-        reason = _reason(data, model, usage, bk) if lost > KG_EPS else ""
+        reason = _reason(data, milp, solved.usage, bk) if lost > KG_EPS else ""
         lost_rows.append(
             (
                 bk.due_day,
-                dates[bk.due_day],
+                solved.dates[bk.due_day],
                 data.lp_ids[bk.lp],
                 data.product_ids[bk.product],
                 bk.kind,
@@ -216,15 +250,7 @@ def extract_plan(
         )
         if bk.kind != "order":
             continue
-        # lost kg fall on the latest ship-by orders first (then the highest order id)
-        remaining = lost
-        lost_by_order: dict[str, float] = {}
-        for oid in sorted(bk.order_ids, key=lambda o: (order[o].ship_by, o), reverse=True):
-            if remaining <= KG_EPS:
-                break
-            take = min(remaining, order_kg[oid])
-            lost_by_order[oid] = take
-            remaining -= take
+        lost_by_order = _lost_by_order(bk, lost, order_kg, ship_by)
         for oid in sorted(lost_by_order):
             shortfalls.append(
                 Shortfall(
@@ -235,58 +261,70 @@ def extract_plan(
                     reason=reason,
                 )
             )
-        # kg of each order shipped on day 0, earliest ship-by first
         today = (
             shipped
             if bk.release_day == bk.due_day == 0
-            else _clean(val(model.serve.get((bk.index, 0))))
+            else _clean(solved.val(milp.serve.get((bk.index, 0))))
         )
-        for oid in sorted(bk.order_ids, key=lambda o: (order[o].ship_by, o)):
-            if today <= KG_EPS:
-                break
-            take = min(today, order_kg[oid] - lost_by_order.get(oid, 0.0))
-            if take > KG_EPS:
-                shipped_today[(bk.lp, bk.product)].append((oid, take))
-                today -= take
-    lost_sales = pd.DataFrame(lost_rows, columns=LOST_SALES_COLUMNS)
+        shipped_today[(bk.lp, bk.product)] += _today_by_order(
+            bk, today, order_kg, ship_by, lost_by_order
+        )
+    return pd.DataFrame(lost_rows, columns=LOST_SALES_COLUMNS), shortfalls, shipped_today
 
-    # --- today's pickup tasks, with the orders they serve ---------------------------------------
-    tasks = _tasks(data, flows, shipped_today, shipped_old)
+
+def _lost_by_order(
+    bk: Bucket, lost_kg: float, order_kg: dict[str, float], ship_by: dict[str, dt.datetime]
+) -> dict[str, float]:
+    """Lost kg of an order bucket per order: the latest ship-by orders first (then the
+    highest order id)."""
+    remaining = lost_kg
+    out: dict[str, float] = {}
+    for oid in sorted(bk.order_ids, key=lambda o: (ship_by[o], o), reverse=True):
+        if remaining <= KG_EPS:
+            break
+        take = min(remaining, order_kg[oid])
+        out[oid] = take
+        remaining -= take
+    return out
+
+
+def _today_by_order(
+    bk: Bucket,
+    today_kg: float,
+    order_kg: dict[str, float],
+    ship_by: dict[str, dt.datetime],
+    lost_by_order: dict[str, float],
+) -> list[tuple[str, float]]:
+    """(order id, kg) of an order bucket shipped on day 0, earliest ship-by first."""
+    out: list[tuple[str, float]] = []
+    for oid in sorted(bk.order_ids, key=lambda o: (ship_by[o], o)):
+        if today_kg <= KG_EPS:
+            break
+        take = min(today_kg, order_kg[oid] - lost_by_order.get(oid, 0.0))
+        if take > KG_EPS:
+            out.append((oid, take))
+            today_kg -= take
+    return out
+
+
+def _covered_otherwise(
+    data: InventoryData, shortfalls: list[Shortfall], tasks: list[PickupTask]
+) -> dict[str, float]:
+    """Per product: ordered − shortfall − today's task kg."""
+    product_of = {o.order_id: o.product_id for o in data.scenario.orders}
     ordered: dict[str, float] = defaultdict(float)
-    for oid, kg in order_kg.items():
-        ordered[order[oid].product_id] += kg
+    for oid, kg in _order_kg(data.scenario).items():
+        ordered[product_of[oid]] += kg
     short_kg: dict[str, float] = defaultdict(float)
     for sf in shortfalls:
         short_kg[sf.product_id] += sf.kg
     task_kg: dict[str, float] = defaultdict(float)
     for t in tasks:
         task_kg[t.product_id] += t.kg
-    covered = {
+    return {
         pid: round(ordered[pid] - short_kg[pid] - task_kg[pid], KG_DECIMALS)
         for pid in data.product_ids
     }
-
-    summary = _summary(data, model, report, build_s, lost_sales, spoilage, val)
-    plan = InventoryPlan(
-        scenario=sc,
-        options=data.options,
-        report=report,
-        build_s=build_s,
-        tables={
-            "flows": flows,
-            "inventory": inventory,
-            "spoilage": spoilage,
-            "lost_sales": lost_sales,
-        },
-        tasks=tuple(tasks),
-        shortfalls=tuple(shortfalls),
-        covered_otherwise_kg=covered,
-        summary=summary,
-        data=data,
-        bucket_lost_kg={k: _clean(val(v)) for k, v in model.lost.items()},
-        usage=usage,
-    )
-    return plan
 
 
 def _tasks(
@@ -327,58 +365,3 @@ def _tasks(
             )
             start = end
     return tasks
-
-
-def _summary(
-    data: InventoryData,
-    model: BuiltModel,
-    report: SolveReport,
-    build_s: float,
-    lost_sales: pd.DataFrame,
-    spoilage: pd.DataFrame,
-    val: _Values,
-) -> dict[str, Any]:
-    demand = float(lost_sales["demand_kg"].sum())
-    lost = float(lost_sales["lost_kg"].sum())
-    orders = lost_sales[lost_sales["kind"] == "order"]
-    order_demand = float(orders["demand_kg"].sum())
-    order_lost = float(orders["lost_kg"].sum())
-    costs = model.cost_by_component(val.values)
-    opt = data.options
-    return {
-        "solver": report.solver,
-        "solver_status": report.solver_status,
-        "status": report.status,
-        "objective": None if report.objective is None else round(report.objective, 6),
-        "bound": None if report.bound is None else round(report.bound, 6),
-        "gap": None if report.gap is None else round(report.gap, 6),
-        "build_s": round(build_s, 3),
-        "transfer_s": round(report.transfer_s, 3),
-        "solve_s": round(report.solve_s, 3),
-        "time_limit_s": opt.time_limit_s,
-        "mip_gap": opt.mip_gap,
-        "threads": opt.threads,
-        "watchdog": report.watchdog,
-        "fallback": report.fallback,
-        "lp_bound": None if report.lp_bound is None else round(report.lp_bound, 6),
-        "start_objective": (
-            None if report.start_objective is None else round(report.start_objective, 6)
-        ),
-        "horizon_days": data.horizon,
-        "variables": len(model.columns),
-        "constraints": model.n_rows,
-        "binaries": len(model.y),
-        "integer_days": opt.integer_days,
-        "link_fixed_cost": opt.link_fixed_cost,
-        "demand_kg": round(demand, 3),
-        "order_kg": round(order_demand, 3),
-        "forecast_kg": round(demand - order_demand, 3),
-        "forecast_ignored_kg": round(data.forecast_ignored_kg, 3),
-        "lost_sales_kg": round(lost, 3),
-        "lost_order_kg": round(order_lost, 3),
-        "spoiled_kg": round(float(spoilage["kg"].sum()), 3),
-        "fill_rate": round(1.0 - lost / demand, 6) if demand > 0 else 1.0,
-        "order_fill_rate": round(1.0 - order_lost / order_demand, 6) if order_demand > 0 else 1.0,
-        "cost": {k: round(v, 2) for k, v in costs.items()},
-        "trips_per_shift": {k: v for k, v in sorted(data.trips.items())},
-    }

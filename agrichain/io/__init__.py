@@ -1,6 +1,7 @@
-"""Readers and writers: scenario folders, DataFrames, geodata, atomic output."""
+"""Readers and writers: scenario folders, DataFrames, geodata, plan files, atomic output."""
 
 from agrichain.io.atomic import atomic_write_bytes, atomic_write_files, atomic_write_text
+from agrichain.io.plan_files import plan_files, plan_geojson, write_plan
 from agrichain.io.scenario_files import (
     load_scenario,
     load_settings,
@@ -22,9 +23,12 @@ __all__ = [
     "load_scenario",
     "load_settings",
     "places_gdf",
+    "plan_files",
+    "plan_geojson",
     "save_scenario",
     "scenario_from_frames",
     "settings_from_dict",
     "settings_toml",
     "table_frame",
+    "write_plan",
 ]

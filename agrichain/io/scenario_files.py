@@ -18,14 +18,8 @@ from pydantic import BaseModel, ValidationError
 
 from agrichain.errors import InputIssue, ScenarioError
 from agrichain.io.atomic import atomic_write_files
-from agrichain.io.schema import (
-    COLUMN_ALIASES,
-    GEO_TABLES,
-    IGNORED_COLUMNS,
-    REQUIRED_TABLES,
-    TABLE_MODELS,
-)
-from agrichain.model import Scenario, Settings, validation_issues
+from agrichain.io.schema import COLUMN_ALIASES, IGNORED_COLUMNS
+from agrichain.model import TABLES, Scenario, Settings, validation_issues
 
 SETTINGS_FILE = "scenario.toml"
 GEO_SUFFIXES = (".geojson", ".gpkg")
@@ -143,7 +137,7 @@ def _records(
     table: str, frame: pd.DataFrame, file: str, row_offset: int
 ) -> tuple[list[BaseModel], list[InputIssue]]:
     """Parse the rows of one table; issues carry file, row and column."""
-    model = TABLE_MODELS[table]
+    model = TABLES[table].row
     fields = model.model_fields
     issues: list[InputIssue] = []
     header_row = 1 if row_offset == 2 else None
@@ -233,7 +227,7 @@ def _build(
 
 def _table_file(folder: Path, table: str) -> Path | None:
     candidates = [folder / f"{table}.csv"]
-    if table in GEO_TABLES:
+    if TABLES[table].geo:
         candidates += [folder / f"{table}{s}" for s in GEO_SUFFIXES]
     found = [c for c in candidates if c.exists()]
     if len(found) > 1:
@@ -258,14 +252,14 @@ def load_scenario(folder: str | os.PathLike[str]) -> Scenario:
         issues += exc.issues
     tables: dict[str, list[BaseModel]] = {}
     sources: dict[str, _Source] = {}
-    for table in TABLE_MODELS:
+    for table in TABLES:
         try:
             path = _table_file(root, table)
         except ScenarioError as exc:
             issues += exc.issues
             continue
         if path is None:
-            if table in REQUIRED_TABLES:
+            if TABLES[table].required:
                 issues.append(InputIssue(f"{table}.csv", None, None, "required file is missing"))
             tables[table] = []
             continue
@@ -295,15 +289,15 @@ def scenario_from_frames(
     """
     if not isinstance(settings, Settings):
         settings = settings_from_dict(settings)
-    unknown = set(frames) - set(TABLE_MODELS)
+    unknown = set(frames) - set(TABLES)
     if unknown:
         raise ScenarioError(f"unknown tables: {', '.join(sorted(unknown))}")
     issues: list[InputIssue] = []
     tables: dict[str, list[BaseModel]] = {}
-    for table in TABLE_MODELS:
+    for table in TABLES:
         frame = frames.get(table)
         if frame is None:
-            if table in REQUIRED_TABLES:
+            if TABLES[table].required:
                 issues.append(InputIssue(table, None, None, "required table is missing"))
             tables[table] = []
             continue
@@ -314,7 +308,7 @@ def scenario_from_frames(
         issues += found
     if issues:
         raise ScenarioError(issues)
-    return _build(settings, tables, {t: (t, 0, None) for t in TABLE_MODELS})
+    return _build(settings, tables, {t: (t, 0, None) for t in TABLES})
 
 
 # ----- writing ---------------------------------------------------------------
@@ -338,7 +332,7 @@ def _format_value(value: Any) -> Any:
 
 def table_frame(scenario: Scenario, table: str) -> pd.DataFrame:
     """One table of a scenario as a DataFrame with the file's columns (typed values)."""
-    model = TABLE_MODELS[table]
+    model = TABLES[table].row
     cols = list(model.model_fields)
     rows = [r.model_dump() for r in getattr(scenario, table)]
     return pd.DataFrame(rows, columns=cols)
@@ -361,7 +355,7 @@ def settings_toml(settings: Settings) -> str:
 def save_scenario(scenario: Scenario, folder: str | os.PathLike[str]) -> Path:
     """Write a scenario folder (CSV + scenario.toml); every file is written atomically."""
     files = {SETTINGS_FILE: settings_toml(scenario.settings).encode("utf-8")}
-    for table in TABLE_MODELS:
+    for table in TABLES:
         files[f"{table}.csv"] = _csv_bytes(scenario, table)
     atomic_write_files(folder, files)
     return Path(folder)
@@ -371,7 +365,7 @@ def places_gdf(scenario: Scenario, table: str) -> Any:
     """Farms or logistics points as a GeoDataFrame (EPSG:4326 points)."""
     import geopandas as gpd
 
-    if table not in GEO_TABLES:
+    if not TABLES[table].geo:
         raise ValueError(f"{table} has no geometry")
     frame = table_frame(scenario, table)
     geometry = gpd.points_from_xy(frame["lon"], frame["lat"], crs="EPSG:4326")

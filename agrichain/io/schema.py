@@ -14,54 +14,14 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel
 
-from agrichain.model import (
-    Farm,
-    Forecast,
-    LiveSession,
-    LogisticsPoint,
-    Order,
-    Product,
-    Settings,
-    Stock,
-    Supply,
-    Vehicle,
-)
+from agrichain.model import REQUIRED_TABLES, TABLES, Settings
 
-#: Table name → model of one row.
-TABLE_MODELS: dict[str, type[BaseModel]] = {
-    "farms": Farm,
-    "logistics_points": LogisticsPoint,
-    "products": Product,
-    "supply": Supply,
-    "sessions": LiveSession,
-    "orders": Order,
-    "vehicles": Vehicle,
-    "forecast": Forecast,
-    "stock": Stock,
-}
-
-#: Tables that must be present in a scenario folder.
-REQUIRED_TABLES = ("farms", "logistics_points", "products", "vehicles")
-#: Tables that may also come as GeoJSON / GeoPackage point layers.
-GEO_TABLES = ("farms", "logistics_points")
 #: Columns accepted in any table and ignored.
 IGNORED_COLUMNS = frozenset({"notes", "comment"})
 #: Table → {old column name: current column name}; old names are still read.
 COLUMN_ALIASES: dict[str, dict[str, str]] = {
     "farms": {"loading_min": "stop_min"},
     "logistics_points": {"unloading_min": "stop_min"},
-}
-
-TABLE_MEANING: dict[str, str] = {
-    "farms": "Smallholder farms where the fleet picks goods up.",
-    "logistics_points": "Packing hubs / express stations: depots of the fleet and destinations.",
-    "products": "Products sold in boxes, with shelf life and transit limits.",
-    "supply": "Harvestable kg per farm, product and date.",
-    "sessions": "Live-streaming sales sessions and the logistics point fulfilling each.",
-    "orders": "Orders taken in a session (confirmed sales).",
-    "vehicles": "The collection fleet.",
-    "forecast": "Expected sales of sessions not yet held (inventory planning).",
-    "stock": "Stock at logistics points at the start of the planning date.",
 }
 
 COLUMN_MEANING: dict[str, str] = {
@@ -172,7 +132,7 @@ def _unit(name: str) -> str:
 
 def columns(table: str) -> list[Column]:
     """The columns of a table, in file order."""
-    model = TABLE_MODELS[table]
+    model = TABLES[table].row
     old_names = {new: old for old, new in COLUMN_ALIASES.get(table, {}).items()}
     out = []
     for name, info in model.model_fields.items():
@@ -229,9 +189,9 @@ def format_markdown() -> str:
         "`unloading_min` (logistics points); those columns are read as `stop_min`.",
         "",
     ]
-    for table in TABLE_MODELS:
-        req = "required" if table in REQUIRED_TABLES else "optional"
-        lines += [f"## `{table}.csv` ({req})", "", TABLE_MEANING[table], ""]
+    for table in TABLES:
+        req = "required" if TABLES[table].required else "optional"
+        lines += [f"## `{table}.csv` ({req})", "", TABLES[table].meaning, ""]
         lines += [
             "| column | type | unit | required | default | meaning |",
             "|---|---|---|---|---|---|",

@@ -5,7 +5,7 @@ first :func:`solve`. Scenario translation lives in :mod:`agrichain.routing.colle
 and benchmark readers in :mod:`agrichain.routing.vrplib` (import them directly).
 """
 
-from agrichain.routing.check import Cause, Rule, Violation, check_solution, recompute_distance
+from agrichain.routing.check import check_solution, recompute_distance
 from agrichain.routing.engine import ENGINES, register_engine, solve
 from agrichain.routing.problem import (
     MANDATORY,
@@ -17,6 +17,7 @@ from agrichain.routing.problem import (
     VehicleRoute,
     Visit,
 )
+from agrichain.routing.rules import Cause, Rule, Violation
 
 __all__ = [
     "ENGINES",

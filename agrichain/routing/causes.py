@@ -6,9 +6,10 @@ import math
 
 import numpy as np
 
-from agrichain.routing.check import Cause, unservable_reasons
 from agrichain.routing.insertion import Inserter, unit_nodes, units_of
 from agrichain.routing.problem import MANDATORY, RoutingProblem, RoutingSolution
+from agrichain.routing.rules import Cause
+from agrichain.routing.servable import unservable_reasons
 
 
 def unserved_causes(problem: RoutingProblem, solution: RoutingSolution) -> dict[int, Cause]:

@@ -48,7 +48,7 @@ def _auto(problem: RoutingProblem, params: SolveParams) -> RoutingSolution:
     (agrichain's collection problems, dial-a-ride) insertion + LNS on parts is used
     (:mod:`agrichain.routing.lns_engine`; benchmarks/README.md).
     """
-    from agrichain.routing.pyvrp_engine import pyvrp_coverage
+    from agrichain.routing.pyvrp_problem import pyvrp_coverage
 
     if pyvrp_coverage(problem):
         return _lns(problem, params)

@@ -3,7 +3,7 @@
 Strategy (one call, one time limit):
 
 1. PyVRP (iterated local search) solves the part of the problem it can express
-   (see :func:`agrichain.routing.pyvrp_engine.pyvrp_coverage`). When that is the
+   (see :func:`agrichain.routing.pyvrp_problem.pyvrp_coverage`). When that is the
    whole problem it gets most of the time (:data:`EXACT_PYVRP_SHARE`), otherwise
    :data:`RELAXED_PYVRP_SHARE`.
 2. Its routes are handed to OR-Tools as the initial assignment; OR-Tools enforces
@@ -14,7 +14,7 @@ Strategy (one call, one time limit):
    the best valid one (fewest violations, then lowest objective) is returned.
 
 With ``SolveParams.num_workers >= 2`` a second process runs a hedge at the same
-time: PyVRP with another seed when PyVRP models the whole problem, otherwise
+time: PyVRP with another seed when PyVRP expresses the whole problem, otherwise
 OR-Tools from scratch. The process is started once and reused (its start-up,
 about 0.3 s, counts against the first call's time limit).
 
@@ -36,7 +36,7 @@ import numpy as np
 
 from agrichain.clock import RETURN_MARGIN_S
 from agrichain.routing import helper
-from agrichain.routing.check import check_solution, unservable_reasons
+from agrichain.routing.check import check_solution
 from agrichain.routing.ortools_engine import solve_ortools
 from agrichain.routing.problem import (
     MANDATORY,
@@ -45,15 +45,12 @@ from agrichain.routing.problem import (
     SolveParams,
     SolveStatus,
 )
-from agrichain.routing.pyvrp_engine import (
-    assemble_solution,
-    iteration_budget,
-    pyvrp_coverage,
-    solve_pyvrp,
-)
+from agrichain.routing.pyvrp_engine import assemble_solution, iteration_budget, solve_pyvrp
+from agrichain.routing.pyvrp_problem import pyvrp_coverage
+from agrichain.routing.servable import unservable_reasons
 
 ENGINE_NAME = "portfolio"
-#: Share of the time limit PyVRP gets when it models the whole problem.
+#: Share of the time limit PyVRP gets when it expresses the whole problem.
 EXACT_PYVRP_SHARE = 0.85
 #: Share of the time limit PyVRP gets when OR-Tools must enforce what it omits.
 RELAXED_PYVRP_SHARE = 0.25

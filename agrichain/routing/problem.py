@@ -1,4 +1,4 @@
-"""Solver-neutral routing problem and solution (the contract between model and engines).
+"""Solver-neutral routing problem and solution (the contract between the domain and engines).
 
 A :class:`RoutingProblem` is a small, immutable, integer description of a vehicle
 routing problem with time windows, capacities, pickup-and-delivery pairs,
@@ -22,6 +22,7 @@ import numpy as np
 import numpy.typing as npt
 
 IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
 FloatArray = npt.NDArray[np.float64]
 
 #: ``node_drop_penalty`` value of a node that must be visited.

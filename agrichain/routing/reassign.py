@@ -21,8 +21,8 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-from agrichain.routing.kernels import ProblemArrays
 from agrichain.routing.problem import RoutingProblem, VehicleRoute, Visit
+from agrichain.routing.problem_arrays import ProblemArrays
 
 #: Cost standing for "this route cannot run on this vehicle" in the assignment matrix.
 _INFEASIBLE = 10**15

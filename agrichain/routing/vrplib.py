@@ -19,10 +19,8 @@ customer, so the customer numbers of a CVRPLIB ``.sol`` file are node indices.
 from __future__ import annotations
 
 import csv
-import itertools
 import math
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -245,14 +243,3 @@ def load_instance(
     return BenchmarkInstance(
         name=path.stem, path=path, kind=kind, problem=problem, cost_scale=scale, bks=bks
     )
-
-
-def route_distance(problem: RoutingProblem, routes: Sequence[Sequence[int]]) -> int:
-    """Total distance of depot-to-depot routes given as customer node lists (vehicle 0's depot)."""
-    start = int(problem.vehicle_start_node[0])
-    end = int(problem.vehicle_end_node[0])
-    total = 0
-    for route in routes:
-        nodes = [start, *route, end]
-        total += sum(problem.node_distance(a, b) for a, b in itertools.pairwise(nodes))
-    return total

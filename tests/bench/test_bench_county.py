@@ -9,17 +9,19 @@ import pandas as pd
 import pytest
 
 from agrichain.bench.county import (
-    CASES,
     COLUMNS,
     PLAIN_GLS,
-    CountyCase,
-    case_scenario,
     check_written_plan,
     format_county_table,
     registered_engine,
-    resolve_cases,
     run_county_bench,
     solve_plain_gls,
+)
+from agrichain.bench.county_cases import (
+    CASES,
+    CountyCase,
+    case_scenario,
+    resolve_cases,
     tighten_transit,
 )
 from agrichain.generate import PRESETS

@@ -1,7 +1,7 @@
 """Independent check of a written multi-day plan: only the CSV files are read (pandas).
 
-The scenario (three products with 1, 2 and 5 shelf-life days, initial stock, forecasts,
-tight storage at two logistics points) is planned with the pipeline and
+The scenario ``tests/data/mixed`` (three products with 1, 2 and 5 shelf-life days, initial
+stock, forecasts, tight storage at two logistics points) is planned with the pipeline and
 :class:`~agrichain.inventory.InventoryAllocator`, written with ``Plan.write``, and
 every rule is re-checked from ``flows.csv``, ``inventory.csv``, ``spoilage.csv``,
 ``lost_sales.csv``, ``tasks.csv`` and the scenario's own files.
@@ -17,154 +17,14 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from builders import mixed_scenario
 
 from agrichain.inventory import InventoryAllocator
-from agrichain.io import save_scenario
-from agrichain.model import (
-    Farm,
-    Forecast,
-    LiveSession,
-    LogisticsPoint,
-    Order,
-    Product,
-    Scenario,
-    Settings,
-    Stock,
-    Supply,
-    Vehicle,
-)
+from agrichain.io import save_scenario, write_plan
 from agrichain.pipeline import plan_day
 from agrichain.verify import conservation, verify_plan
 
-DAY = dt.date(2026, 6, 15)
 TOL = 1e-3
-
-
-def _at(day: int, hhmm: str) -> dt.datetime:
-    h, m = (int(x) for x in hhmm.split(":"))
-    return dt.datetime.combine(DAY + dt.timedelta(days=day), dt.time(h, m))
-
-
-def mixed_scenario() -> Scenario:
-    farms = [
-        Farm(farm_id="F1", lat=28.86, lon=120.74, pickup_open="07:00", pickup_close="13:00"),
-        Farm(farm_id="F2", lat=28.90, lon=120.78, pickup_open="07:00", pickup_close="13:00"),
-        Farm(farm_id="F3", lat=28.82, lon=120.70, pickup_open="08:00", pickup_close="12:00"),
-        Farm(farm_id="F4", lat=28.97, lon=120.82, pickup_open="07:00", pickup_close="13:00"),
-    ]
-    lps = [
-        LogisticsPoint(
-            logistics_point_id="HUB",
-            lat=28.85,
-            lon=120.72,
-            open="06:00",
-            close="20:00",
-            cutoff="17:00",
-            ambient_capacity_kg=400,
-            cold_capacity_kg=150,
-        ),
-        LogisticsPoint(
-            logistics_point_id="HUB2",
-            lat=28.95,
-            lon=120.80,
-            open="06:00",
-            close="20:00",
-            cutoff="17:00",
-            ambient_capacity_kg=300,
-            cold_capacity_kg=100,
-        ),
-    ]
-    products = [
-        Product(product_id="peach", box_weight_kg=5, shelf_life_h=120, max_transit_min=240),
-        Product(
-            product_id="bayberry",
-            box_weight_kg=2.5,
-            shelf_life_h=48,
-            max_transit_min=180,
-            needs_cold_chain=True,
-        ),
-        Product(product_id="berry", box_weight_kg=1, shelf_life_h=30, max_transit_min=120),
-    ]
-    supply = []
-    for d in range(3):
-        date = DAY + dt.timedelta(days=d)
-        supply += [
-            Supply(farm_id="F1", product_id="peach", date=date, kg=120),
-            Supply(farm_id="F2", product_id="peach", date=date, kg=90 + 30 * d),
-            Supply(farm_id="F3", product_id="bayberry", date=date, kg=80),
-            Supply(farm_id="F4", product_id="bayberry", date=date, kg=60),
-            Supply(farm_id="F4", product_id="berry", date=date, kg=50 if d != 1 else 10),
-        ]
-    sessions = [
-        LiveSession(session_id="S0", start=_at(-1, "20:00"), logistics_point_id="HUB"),
-        LiveSession(session_id="S0b", start=_at(-1, "19:00"), logistics_point_id="HUB2"),
-        LiveSession(session_id="S1", start=_at(0, "20:00"), logistics_point_id="HUB"),
-        LiveSession(session_id="S2", start=_at(1, "20:00"), logistics_point_id="HUB2"),
-    ]
-    spec = [
-        ("S0", "peach", 12, 0, "17:00"),
-        ("S0", "peach", 8, 1, "17:00"),
-        ("S0", "bayberry", 30, 0, "12:00"),
-        ("S0", "berry", 25, 0, "17:00"),
-        ("S0b", "peach", 10, 0, "17:00"),
-        ("S0b", "bayberry", 50, 0, "17:00"),
-        ("S0b", "berry", 40, 0, "17:00"),
-        ("S0b", "peach", 30, 1, "17:00"),
-    ]
-    orders = [
-        Order(order_id=f"O{i + 1}", session_id=s, product_id=p, quantity_boxes=q, ship_by=_at(d, t))
-        for i, (s, p, q, d, t) in enumerate(spec)
-    ]
-    forecast = [
-        Forecast(session_id="S1", product_id="peach", boxes=40),
-        Forecast(session_id="S1", product_id="bayberry", boxes=50),
-        Forecast(session_id="S1", product_id="berry", boxes=30),
-        Forecast(session_id="S2", product_id="peach", boxes=35),
-        Forecast(session_id="S2", product_id="bayberry", boxes=20),
-    ]
-    stock = [
-        Stock(logistics_point_id="HUB", product_id="peach", age_days=2, kg=60),
-        Stock(logistics_point_id="HUB", product_id="peach", age_days=4, kg=150),
-        Stock(logistics_point_id="HUB2", product_id="peach", age_days=4, kg=20),
-        Stock(logistics_point_id="HUB2", product_id="bayberry", age_days=1, kg=15),
-    ]
-    vehicles = [
-        Vehicle(
-            vehicle_id="V1",
-            home_logistics_point_id="HUB",
-            capacity_kg=1500,
-            refrigerated=True,
-            shift_start="06:00",
-            shift_end="18:00",
-        ),
-        Vehicle(
-            vehicle_id="V2",
-            home_logistics_point_id="HUB2",
-            capacity_kg=1000,
-            shift_start="06:00",
-            shift_end="18:00",
-        ),
-        Vehicle(
-            vehicle_id="V3",
-            home_logistics_point_id="HUB2",
-            capacity_kg=500,
-            refrigerated=True,
-            shift_start="06:00",
-            shift_end="18:00",
-        ),
-    ]
-    return Scenario(
-        settings=Settings(name="mixed", planning_date=DAY, horizon_days=3),
-        farms=tuple(farms),
-        logistics_points=tuple(lps),
-        products=tuple(products),
-        supply=tuple(supply),
-        sessions=tuple(sessions),
-        orders=tuple(orders),
-        vehicles=tuple(vehicles),
-        forecast=tuple(forecast),
-        stock=tuple(stock),
-    )
 
 
 def _csv(folder: Path, name: str) -> pd.DataFrame:
@@ -181,7 +41,7 @@ def written(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
         solution_limit=20,
         allocator=InventoryAllocator(trips_per_shift=1),
     )
-    plan.write(root / "plan")
+    write_plan(plan, root / "plan")
     return Path(scenario_dir), root / "plan"
 
 

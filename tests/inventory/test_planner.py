@@ -7,15 +7,14 @@ test pays its start-up.
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 import subprocess
 import sys
-from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
 import pytest
+from builders import DAY, HUB, at, farm, hub, inventory_scenario, product, van
 
 from agrichain.errors import ScenarioError
 from agrichain.inventory import (
@@ -26,23 +25,8 @@ from agrichain.inventory import (
     stock_by_age,
 )
 from agrichain.io import scenario_from_frames, table_frame
-from agrichain.model import (
-    Farm,
-    Forecast,
-    InventorySettings,
-    LiveSession,
-    LogisticsPoint,
-    Order,
-    Product,
-    Scenario,
-    Settings,
-    Stock,
-    Supply,
-    Vehicle,
-)
+from agrichain.model import InventorySettings, Scenario, Settings
 
-DAY = dt.date(2026, 6, 15)
-HUB = (28.85, 120.72)
 CIRCUITY = 1.3
 
 
@@ -52,104 +36,6 @@ def km(lat: float, lon: float, to: tuple[float, float] = HUB) -> float:
     dp, dl = p2 - p1, math.radians(to[1] - lon)
     a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
     return 2 * 6371.0088 * math.asin(math.sqrt(a)) * CIRCUITY
-
-
-def at(day: int, hhmm: str = "17:00") -> dt.datetime:
-    h, m = (int(x) for x in hhmm.split(":"))
-    return dt.datetime.combine(DAY + dt.timedelta(days=day), dt.time(h, m))
-
-
-def product(pid: str, life_h: float, box_kg: float = 1.0, cold: bool = False) -> Product:
-    return Product(
-        product_id=pid,
-        box_weight_kg=box_kg,
-        shelf_life_h=life_h,
-        max_transit_min=600,
-        needs_cold_chain=cold,
-    )
-
-
-def farm(fid: str, lat: float, lon: float) -> Farm:
-    return Farm(farm_id=fid, lat=lat, lon=lon, pickup_open="07:00", pickup_close="14:00")
-
-
-def hub(
-    lid: str = "HUB",
-    ambient: float = 10_000,
-    cold: float = 10_000,
-    where: tuple[float, float] = HUB,
-) -> LogisticsPoint:
-    return LogisticsPoint(
-        logistics_point_id=lid,
-        lat=where[0],
-        lon=where[1],
-        open="06:00",
-        close="20:00",
-        cutoff="17:00",
-        ambient_capacity_kg=ambient,
-        cold_capacity_kg=cold,
-    )
-
-
-def van(vid: str = "V1", home: str = "HUB", kg: float = 10_000, cold: bool = True) -> Vehicle:
-    return Vehicle(
-        vehicle_id=vid,
-        home_logistics_point_id=home,
-        capacity_kg=kg,
-        refrigerated=cold,
-        shift_start="06:00",
-        shift_end="18:00",
-    )
-
-
-def scenario(
-    *,
-    products: Sequence[Product],
-    supply: Sequence[tuple[str, str, int, float]],
-    orders: Sequence[tuple[str, str, int, int, str]] = (),
-    forecast: Sequence[tuple[str, str, float]] = (),
-    sessions: Sequence[tuple[str, dt.datetime, str]] = (),
-    farms: Sequence[Farm] = (),
-    lps: Sequence[LogisticsPoint] = (),
-    vehicles: Sequence[Vehicle] = (),
-    stock: Sequence[tuple[str, str, int, float]] = (),
-    horizon: int = 1,
-    transport_cost: float = 0.002,
-    link_cost: float = 0.0,
-) -> Scenario:
-    """A scenario from short tuples. Orders: (id, product, boxes, ship day, HH:MM), all from
-    session S0 held the evening before the planning date."""
-    all_sessions = [LiveSession(session_id="S0", start=at(-1, "20:00"), logistics_point_id="HUB")]
-    all_sessions += [
-        LiveSession(session_id=s, start=start, logistics_point_id=lp) for s, start, lp in sessions
-    ]
-    return Scenario(
-        settings=Settings(
-            name="t",
-            planning_date=DAY,
-            horizon_days=horizon,
-            inventory=InventorySettings(
-                transport_cost_per_kg_km=transport_cost, link_fixed_cost=link_cost
-            ),
-        ),
-        farms=tuple(farms or [farm("F1", 28.86, 120.74)]),
-        logistics_points=tuple(lps or [hub()]),
-        products=tuple(products),
-        supply=tuple(
-            Supply(farm_id=f, product_id=p, date=DAY + dt.timedelta(days=d), kg=kg)
-            for f, p, d, kg in supply
-        ),
-        sessions=tuple(all_sessions),
-        orders=tuple(
-            Order(order_id=o, session_id="S0", product_id=p, quantity_boxes=q, ship_by=at(d, t))
-            for o, p, q, d, t in orders
-        ),
-        vehicles=tuple(vehicles or [van()]),
-        forecast=tuple(Forecast(session_id=s, product_id=p, boxes=b) for s, p, b in forecast),
-        stock=tuple(
-            Stock(logistics_point_id=h, product_id=p, age_days=a, kg=kg) for h, p, a, kg in stock
-        ),
-    )
 
 
 def plan(sc: Scenario, **options: Any) -> Any:
@@ -168,7 +54,7 @@ def rows(frame: pd.DataFrame, **match: Any) -> pd.DataFrame:
 
 def test_one_day_shelf_life_cannot_be_prestocked() -> None:
     """Tomorrow's session sells a 1-day product (only today's harvest) and a 2-day one."""
-    sc = scenario(
+    sc = inventory_scenario(
         products=[product("berry", 24), product("plum", 48)],
         supply=[("F1", "berry", 0, 100), ("F1", "plum", 0, 100)],
         sessions=[("S1", at(0, "20:00"), "HUB")],
@@ -198,7 +84,7 @@ def test_one_day_shelf_life_cannot_be_prestocked() -> None:
 
 def test_near_farm_wins_when_transport_costs_dominate() -> None:
     near, far = farm("NEAR", 28.86, 120.73), farm("FAR", 29.00, 120.90)
-    sc = scenario(
+    sc = inventory_scenario(
         products=[product("peach", 120, box_kg=5)],
         farms=[near, far],
         supply=[("NEAR", "peach", 0, 500), ("FAR", "peach", 0, 500)],
@@ -220,7 +106,7 @@ def test_link_cost_trades_two_near_links_for_one_far(link_cost: float) -> None:
         farm("N2", 28.84, 120.71),
         farm("FAR", 28.95, 120.85),
     )
-    sc = scenario(
+    sc = inventory_scenario(
         products=[product("peach", 120, box_kg=5)],
         farms=[n1, n2, far],
         supply=[("N1", "peach", 0, 60), ("N2", "peach", 0, 60), ("FAR", "peach", 0, 100)],
@@ -243,18 +129,25 @@ def test_link_cost_trades_two_near_links_for_one_far(link_cost: float) -> None:
     assert p.summary["status"] == "optimal"
 
 
-def test_session_spike_beyond_supply_loses_exactly_the_excess() -> None:
-    """100 kg/day of a long-keeping product; 50 kg ordered today; tomorrow evening's session
-    sells 500 kg for the day after. Everything harvested is stocked for the spike:
-    lost = 500 - (50 + 100 + 100) = 250 kg."""
-    sc = scenario(
+def kiwi_spike(link_cost: float = 0.0) -> Scenario:
+    """Three days of 100 kg kiwi a day; 50 kg ordered today; tomorrow evening's session S2
+    sells 500 kg for the day after."""
+    return inventory_scenario(
         products=[product("kiwi", 336, box_kg=5)],
         supply=[("F1", "kiwi", d, 100) for d in range(3)],
         orders=[("O1", "kiwi", 10, 0, "17:00")],
         sessions=[("S2", at(1, "20:00"), "HUB")],
         forecast=[("S2", "kiwi", 100)],
         horizon=3,
+        link_cost=link_cost,
     )
+
+
+def test_session_spike_beyond_supply_loses_exactly_the_excess() -> None:
+    """100 kg/day of a long-keeping product; 50 kg ordered today; tomorrow evening's session
+    sells 500 kg for the day after. Everything harvested is stocked for the spike:
+    lost = 500 - (50 + 100 + 100) = 250 kg."""
+    sc = kiwi_spike()
     p = plan(sc)
     lost = p.tables["lost_sales"]
     spike = rows(lost, kind="forecast").iloc[0]
@@ -270,7 +163,7 @@ def test_session_spike_beyond_supply_loses_exactly_the_excess() -> None:
 
 
 def test_cold_storage_full_is_the_reason() -> None:
-    sc = scenario(
+    sc = inventory_scenario(
         products=[product("bayberry", 48, box_kg=2.5, cold=True)],
         lps=[hub(cold=100)],
         supply=[("F1", "bayberry", 0, 500)],
@@ -284,7 +177,7 @@ def test_cold_storage_full_is_the_reason() -> None:
 
 
 def test_transport_capacity_is_the_reason() -> None:
-    sc = scenario(
+    sc = inventory_scenario(
         products=[product("peach", 120, box_kg=5)],
         vehicles=[van(kg=100)],
         supply=[("F1", "peach", 0, 500)],
@@ -297,7 +190,7 @@ def test_transport_capacity_is_the_reason() -> None:
 
 
 def test_lost_kg_fall_on_the_latest_ship_by_orders_and_kg_are_conserved() -> None:
-    sc = scenario(
+    sc = inventory_scenario(
         products=[product("peach", 120, box_kg=5)],
         supply=[("F1", "peach", 0, 40)],
         orders=[
@@ -319,7 +212,7 @@ def test_lost_kg_fall_on_the_latest_ship_by_orders_and_kg_are_conserved() -> Non
 
 def test_old_stock_leaves_first() -> None:
     """40 kg aged 3 days are shipped before fresh kg; only the rest is harvested."""
-    sc = scenario(
+    sc = inventory_scenario(
         products=[product("peach", 120, box_kg=5)],
         supply=[("F1", "peach", 0, 500)],
         stock=[("HUB", "peach", 3, 40)],
@@ -337,7 +230,7 @@ def test_old_stock_leaves_first() -> None:
 def test_expired_stock_is_spoiled_never_shipped() -> None:
     """Stock aged 4 days of a 5-day product that nobody buys today spoils tonight; tomorrow's
     sales come from tomorrow's harvest."""
-    sc = scenario(
+    sc = inventory_scenario(
         products=[product("peach", 120, box_kg=5)],
         supply=[("F1", "peach", 1, 100)],
         stock=[("HUB", "peach", 4, 30)],
@@ -362,7 +255,7 @@ def test_atp_counts_stock_and_tomorrows_harvest_and_honours_earlier_sessions() -
     """Day 0: 100 kg harvest, 30 kg ordered; day 1: 100 kg. Sessions S1 (18:00) and S2
     (20:00) tonight sell for tomorrow: S1 can promise 70 + 100 = 170 kg; S2 what is left
     after S1's planned 50 kg: 120 kg (boxes of 2 kg: 85 and 60)."""
-    sc = scenario(
+    sc = inventory_scenario(
         products=[product("pear", 72, box_kg=2)],
         supply=[("F1", "pear", 0, 100), ("F1", "pear", 1, 100)],
         orders=[("O1", "pear", 15, 0, "17:00")],
@@ -383,7 +276,7 @@ def test_atp_counts_stock_and_tomorrows_harvest_and_honours_earlier_sessions() -
 
 def test_atp_is_limited_by_storage() -> None:
     """Storage 100 kg: tomorrow at most 100 kg are on hand (kept + received)."""
-    sc = scenario(
+    sc = inventory_scenario(
         products=[product("pear", 72, box_kg=2)],
         lps=[hub(ambient=100)],
         supply=[("F1", "pear", 0, 100), ("F1", "pear", 1, 100)],
@@ -400,15 +293,7 @@ def test_atp_is_limited_by_storage() -> None:
 
 
 def test_cbc_and_highs_agree() -> None:
-    sc = scenario(
-        products=[product("kiwi", 336, box_kg=5)],
-        supply=[("F1", "kiwi", d, 100) for d in range(3)],
-        orders=[("O1", "kiwi", 10, 0, "17:00")],
-        sessions=[("S2", at(1, "20:00"), "HUB")],
-        forecast=[("S2", "kiwi", 100)],
-        horizon=3,
-        link_cost=5.0,
-    )
+    sc = kiwi_spike(link_cost=5.0)
     highs = plan(sc, solver="highs", mip_gap=0.0, integer_days=3)
     cbc = plan(sc, solver="cbc", mip_gap=0.0, integer_days=3)
     assert highs.summary["binaries"] == cbc.summary["binaries"] == 3
@@ -445,7 +330,7 @@ def _frames(sc: Scenario) -> dict[str, pd.DataFrame]:
     ],
 )
 def test_bad_input_is_a_scenario_error(table: str, column: str, value: Any, message: str) -> None:
-    sc = scenario(
+    sc = inventory_scenario(
         products=[product("peach", 120, box_kg=5)],
         supply=[("F1", "peach", 0, 100)],
         orders=[("O1", "peach", 2, 0, "17:00")],
@@ -460,7 +345,7 @@ def test_bad_input_is_a_scenario_error(table: str, column: str, value: Any, mess
 
 
 def test_over_demand_solves_with_lost_sales_never_infeasible() -> None:
-    sc = scenario(
+    sc = inventory_scenario(
         products=[product("peach", 120, box_kg=5), product("bayberry", 48, 2.5, cold=True)],
         lps=[hub(ambient=50, cold=0)],
         vehicles=[van(kg=30)],
@@ -503,7 +388,7 @@ def test_importing_the_planner_loads_no_solver_library() -> None:
 
 def test_threads_may_change_between_plans_in_the_shared_worker() -> None:
     """HiGHS refuses a run whose thread count differs from its first run in the process."""
-    sc = scenario(
+    sc = inventory_scenario(
         products=[product("peach", 120, box_kg=5)],
         supply=[("F1", "peach", 0, 100)],
         orders=[("O1", "peach", 4, 0, "17:00")],

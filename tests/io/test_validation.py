@@ -6,7 +6,7 @@ import csv
 from pathlib import Path
 
 import pytest
-from conftest import tiny_scenario
+from builders import tiny_scenario
 from typer.testing import CliRunner
 
 from agrichain.cli import EXIT_INPUT, app

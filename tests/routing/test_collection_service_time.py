@@ -8,28 +8,25 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from builders import REPO, service_time_scenario
 
 from agrichain.allocation import PickupTask
 from agrichain.errors import ScenarioError
 from agrichain.inventory import NearestFarmAllocator
-from agrichain.io import load_scenario, save_scenario, scenario_from_frames, table_frame
-from agrichain.model import (
-    Farm,
-    LiveSession,
-    LogisticsPoint,
-    Order,
-    Product,
-    Scenario,
-    Settings,
-    Supply,
-    Vehicle,
+from agrichain.io import (
+    load_scenario,
+    save_scenario,
+    scenario_from_frames,
+    table_frame,
+    write_plan,
 )
+from agrichain.model import Scenario
 from agrichain.pipeline import plan_day
 from agrichain.plan import Route
-from agrichain.routing.collection import build_collection_model
+from agrichain.routing.collection import build_collection_problem
 from agrichain.verify import verify_plan
 
-DAY = dt.date(2026, 6, 15)
+# The stop and handling times of tests/data/service_time.
 FARM_STOP_MIN = 7.0
 LOADING_MIN_PER_T = 20.0
 HUB_STOP_MIN = 9.0
@@ -38,75 +35,6 @@ UNLOADING_MIN_PER_T = 15.0
 
 def _handling_s(min_per_t: float, kg: float) -> int:
     return math.ceil(min_per_t * kg / 1000 * 60 - 1e-9)
-
-
-def _scenario(*, second_farm: bool, peach_boxes: int = 40, egg_boxes: int = 30) -> Scenario:
-    """Peaches and eggs to collect for one hub by one truck; eggs at F1 or at F2, a second
-    farm at the very same spot as F1 (so only the stop time tells the two apart)."""
-    farm = {"lat": 28.90, "lon": 120.70, "pickup_open": "07:00", "pickup_close": "12:00"}
-    service = {"stop_min": FARM_STOP_MIN, "loading_min_per_t": LOADING_MIN_PER_T}
-    farms = [Farm(farm_id="F1", **farm, **service)]  # type: ignore[arg-type]
-    if second_farm:
-        farms.append(Farm(farm_id="F2", **farm, **service))  # type: ignore[arg-type]
-    egg_farm = "F2" if second_farm else "F1"
-    return Scenario(
-        settings=Settings(name="service", planning_date=DAY),
-        farms=tuple(farms),
-        logistics_points=(
-            LogisticsPoint(
-                logistics_point_id="HUB",
-                lat=28.85,
-                lon=120.72,
-                open="06:00",  # type: ignore[arg-type]
-                close="20:00",  # type: ignore[arg-type]
-                cutoff="17:00",  # type: ignore[arg-type]
-                ambient_capacity_kg=5000,
-                cold_capacity_kg=0,
-                stop_min=HUB_STOP_MIN,
-                unloading_min_per_t=UNLOADING_MIN_PER_T,
-            ),
-        ),
-        products=(
-            Product(product_id="peach", box_weight_kg=5, shelf_life_h=120, max_transit_min=240),
-            Product(product_id="egg", box_weight_kg=3, shelf_life_h=504, max_transit_min=480),
-        ),
-        supply=(
-            Supply(farm_id="F1", product_id="peach", date=DAY, kg=1000),
-            Supply(farm_id=egg_farm, product_id="egg", date=DAY, kg=1000),
-        ),
-        sessions=(
-            LiveSession(
-                session_id="S1",
-                start=dt.datetime(2026, 6, 14, 20, 0),
-                logistics_point_id="HUB",
-            ),
-        ),
-        orders=(
-            Order(
-                order_id="O1",
-                session_id="S1",
-                product_id="peach",
-                quantity_boxes=peach_boxes,
-                ship_by=dt.datetime(2026, 6, 15, 17, 0),
-            ),
-            Order(
-                order_id="O2",
-                session_id="S1",
-                product_id="egg",
-                quantity_boxes=egg_boxes,
-                ship_by=dt.datetime(2026, 6, 15, 17, 0),
-            ),
-        ),
-        vehicles=(
-            Vehicle(
-                vehicle_id="V1",
-                home_logistics_point_id="HUB",
-                capacity_kg=2000,
-                shift_start="06:00",  # type: ignore[arg-type]
-                shift_end="18:00",  # type: ignore[arg-type]
-            ),
-        ),
-    )
 
 
 def _route(scenario: Scenario) -> Route:
@@ -121,7 +49,7 @@ def _seconds(a: dt.datetime, b: dt.datetime) -> float:
 
 
 def test_two_tasks_at_one_farm_pay_the_stop_time_once() -> None:
-    shared = _route(_scenario(second_farm=False))
+    shared = _route(service_time_scenario(second_farm=False))
     kinds = [s.stop_kind for s in shared.stops]
     assert kinds == ["depot", "farm", "logistics_point", "depot"]
     farm, hub, home = shared.stops[1], shared.stops[2], shared.stops[3]
@@ -138,7 +66,7 @@ def test_two_tasks_at_one_farm_pay_the_stop_time_once() -> None:
     assert home.arrival == home.departure == hub.departure  # back home, already there
 
     # the same tasks at two farms on the same spot: a second stop time, nothing else
-    separate = _route(_scenario(second_farm=True))
+    separate = _route(service_time_scenario(second_farm=True))
     assert [s.stop_kind for s in separate.stops] == [
         "depot",
         "farm",
@@ -151,26 +79,26 @@ def test_two_tasks_at_one_farm_pay_the_stop_time_once() -> None:
 
 
 def test_handling_grows_with_kg() -> None:
-    scenario = _scenario(second_farm=False)
+    scenario = service_time_scenario(second_farm=False)
     tasks = [
         PickupTask(f"T{kg}", "F1", "peach", float(kg), "HUB", ("O1",)) for kg in (50, 200, 800)
     ]
-    model = build_collection_model(scenario, tasks)
-    service = model.problem.node_service
-    pickup = [int(service[n]) for n in model.pickup_node]
-    delivery = [int(service[n]) for n in model.delivery_node]
+    collection = build_collection_problem(scenario, tasks)
+    service = collection.problem.node_service
+    pickup = [int(service[n]) for n in collection.pickup_node]
+    delivery = [int(service[n]) for n in collection.delivery_node]
     assert pickup == [_handling_s(LOADING_MIN_PER_T, kg) for kg in (50, 200, 800)]
     assert delivery == [_handling_s(UNLOADING_MIN_PER_T, kg) for kg in (50, 200, 800)]
     assert pickup[0] < pickup[1] < pickup[2] and delivery[0] < delivery[1] < delivery[2]
     # the fixed stop time sits in the duration matrix: into a place, never within it
-    farm, hub = model.location_ids.index("F1"), model.location_ids.index("HUB")
-    travel_s = math.ceil(model.travel.duration_min[hub, farm] * 60 - 1e-9)
-    assert model.problem.duration[hub, farm] == travel_s + FARM_STOP_MIN * 60
-    assert model.problem.duration[farm, farm] == 0 == model.problem.duration[hub, hub]
+    farm, hub = collection.location_ids.index("F1"), collection.location_ids.index("HUB")
+    travel_s = math.ceil(collection.travel.duration_min[hub, farm] * 60 - 1e-9)
+    assert collection.problem.duration[hub, farm] == travel_s + FARM_STOP_MIN * 60
+    assert collection.problem.duration[farm, farm] == 0 == collection.problem.duration[hub, hub]
 
     # and a bigger order keeps the truck longer at the farm
-    small = _route(_scenario(second_farm=False, peach_boxes=10)).stops[1]
-    big = _route(_scenario(second_farm=False, peach_boxes=150)).stops[1]
+    small = _route(service_time_scenario(second_farm=False, peach_boxes=10)).stops[1]
+    big = _route(service_time_scenario(second_farm=False, peach_boxes=150)).stops[1]
     assert _seconds(big.arrival, big.departure) - _seconds(small.arrival, small.departure) == (
         pytest.approx(
             _handling_s(LOADING_MIN_PER_T, 750) - _handling_s(LOADING_MIN_PER_T, 50), abs=1
@@ -184,7 +112,7 @@ def _rename_column(path: Path, old: str, new: str) -> None:
 
 
 def test_old_column_names_are_read_as_stop_min(tmp_path: Path) -> None:
-    scenario = _scenario(second_farm=True)
+    scenario = service_time_scenario(second_farm=True)
     save_scenario(scenario, tmp_path)
     _rename_column(tmp_path / "farms.csv", "stop_min", "loading_min")
     _rename_column(tmp_path / "logistics_points.csv", "stop_min", "unloading_min")
@@ -205,7 +133,7 @@ def test_old_column_names_are_read_as_stop_min(tmp_path: Path) -> None:
 
 
 def test_old_and_new_column_together_is_an_error(tmp_path: Path) -> None:
-    scenario = _scenario(second_farm=False)
+    scenario = service_time_scenario(second_farm=False)
     save_scenario(scenario, tmp_path)
     frame = pd.read_csv(tmp_path / "farms.csv", dtype=str, keep_default_na=False)
     frame["loading_min"] = "15"
@@ -229,11 +157,11 @@ def test_old_and_new_column_together_is_an_error(tmp_path: Path) -> None:
 
 
 def test_verifier_checks_stop_and_handling_times(tmp_path: Path) -> None:
-    scenario = _scenario(second_farm=False)
+    scenario = service_time_scenario(second_farm=False)
     folder = save_scenario(scenario, tmp_path / "scenario")
     plan = plan_day(scenario, allocator=NearestFarmAllocator(), time_limit_s=20, solution_limit=20)
     out = tmp_path / "plan"
-    plan.write(out)
+    write_plan(plan, out)
     assert verify_plan(folder, out) == []
 
     routes = pd.read_csv(out / "routes.csv", dtype=str, keep_default_na=False)
@@ -254,15 +182,13 @@ def test_verifier_checks_stop_and_handling_times(tmp_path: Path) -> None:
 
 def test_the_verifier_refuses_a_truck_that_passes_its_cargo_s_point(tmp_path: Path) -> None:
     """A truck at a logistics point carrying cargo for it must unload it there."""
-    from conftest import REPO
-
     from agrichain.pipeline import plan_day
     from agrichain.verify import verify_plan
 
     scenario_dir = REPO / "instances" / "small"
     plan = plan_day(load_scenario(scenario_dir), time_limit_s=10, solution_limit=3, workers=1)
     out = tmp_path / "plan"
-    plan.write(out)
+    write_plan(plan, out)
     assert verify_plan(scenario_dir, out) == []
     routes = pd.read_csv(out / "routes.csv", dtype=str, keep_default_na=False)
     # A copy of the first unloading stop, driven to before it with nothing unloaded: the

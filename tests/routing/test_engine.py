@@ -20,11 +20,11 @@ from agrichain.routing import (
     recompute_distance,
     solve,
 )
-from agrichain.routing.check import unservable_reasons
 from agrichain.routing.ortools_engine import first_solution_strategy, solve_ortools
+from agrichain.routing.servable import unservable_reasons
 
 FAST = SolveParams(time_limit_s=5.0, solution_limit=50)
-# Guided local search on a tiny model with optional visits may never produce 50 solutions
+# Guided local search on a tiny problem with optional visits may never produce 50 solutions
 # (it runs to the time limit); such tests use a short limit, their optimum is found at once.
 SHORT = SolveParams(time_limit_s=0.5, solution_limit=50)
 HORIZON = 10_000

@@ -7,9 +7,9 @@ import pickle
 import time
 
 import numpy as np
+from builders import assert_constraints_hold, cold_pdp
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from pdp_builders import assert_constraints_hold, cold_pdp
 
 from agrichain.routing import (
     RoutingProblem,
@@ -19,11 +19,12 @@ from agrichain.routing import (
     SolveStatus,
     solve,
 )
-from agrichain.routing.check import check_solution, unservable_reasons
+from agrichain.routing.check import check_solution
 from agrichain.routing.finalize import finalize
 from agrichain.routing.insertion import REGRET_MAX_UNITS, construct
 from agrichain.routing.problem import VehicleRoute
 from agrichain.routing.reassign import schedule
+from agrichain.routing.servable import unservable_reasons
 
 
 def as_solution(problem: RoutingProblem, routes: list[VehicleRoute]) -> RoutingSolution:
@@ -183,7 +184,7 @@ def test_the_default_engine_never_returns_nothing_when_pairs_can_be_served() -> 
 
 def test_unserved_causes_tell_a_full_fleet_from_a_stopped_search() -> None:
     from agrichain.routing.causes import unserved_causes
-    from agrichain.routing.check import Cause
+    from agrichain.routing.rules import Cause
 
     problem = cold_pdp(30, seed=5, n_vehicles=1, n_cold_vehicles=1)
     built = construct(problem, servable(problem), far_future())

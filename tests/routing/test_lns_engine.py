@@ -8,10 +8,11 @@ import os
 
 import numpy as np
 import pytest
-from pdp_builders import assert_constraints_hold, cold_pdp, routes
+from builders import assert_constraints_hold, cold_pdp, routes
 
 from agrichain.routing import RoutingProblem, RoutingSolution, SolveParams, lns_engine, solve
-from agrichain.routing.lns_engine import partition, solve_lns
+from agrichain.routing.lns_engine import solve_lns
+from agrichain.routing.lns_parts import partition
 from agrichain.routing.reassign import reassign_routes
 from agrichain.routing.subproblem import restrict
 

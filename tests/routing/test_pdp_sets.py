@@ -12,22 +12,16 @@ from pathlib import Path
 
 import pytest
 
-from agrichain.bench.routing import (
-    PDP_COLUMNS,
-    format_routing_table,
-    resolve_instances,
-    run_routing_bench,
-)
-from agrichain.routing.pdp_sets import (
+from agrichain.bench.routing import PDP_COLUMNS, format_routing_table, run_routing_bench
+from agrichain.bench.routing_sets import resolve_instances
+from agrichain.routing.pdp_readers import (
     LILIM_VEHICLE_COST,
-    SCALE,
     load_pdp_instance,
-    pdp_kind,
     read_darp,
     read_lilim,
-    real_distance,
-    verify_real,
 )
+from agrichain.routing.pdp_sets import SCALE, pdp_kind
+from agrichain.routing.pdp_verify import real_distance, verify_real
 from agrichain.routing.problem import NO_LIMIT
 
 BENCH = Path(__file__).resolve().parents[3] / "shared" / "benchmarks"

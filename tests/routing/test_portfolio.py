@@ -18,13 +18,8 @@ from agrichain.routing import (
     solve,
 )
 from agrichain.routing.portfolio import solve_portfolio
-from agrichain.routing.pyvrp_engine import (
-    ITERATIONS_PER_SOLUTION,
-    build_pyvrp_model,
-    iteration_budget,
-    pyvrp_coverage,
-    solve_pyvrp,
-)
+from agrichain.routing.pyvrp_engine import ITERATIONS_PER_SOLUTION, iteration_budget, solve_pyvrp
+from agrichain.routing.pyvrp_problem import build_pyvrp_problem, pyvrp_coverage
 
 BENCH = Path(__file__).resolve().parents[3] / "shared" / "benchmarks"
 R101 = BENCH / "solomon" / "R101.txt"
@@ -101,20 +96,20 @@ def transit_times(problem: RoutingProblem, sol: RoutingSolution) -> list[int]:
     return [start[d] - start[p] for p, d in problem.pairs.tolist()]
 
 
-def test_coverage_names_what_pyvrp_cannot_model() -> None:
+def test_coverage_names_what_pyvrp_cannot_express() -> None:
     assert pyvrp_coverage(pdp_problem(cold_pairs=2)) == ()
     assert pyvrp_coverage(pdp_problem(max_transit=60)) == ("pair_max_transit",)
 
 
-def test_pyvrp_model_has_shipments_types_and_a_profile_per_cost_and_compatibility() -> None:
+def test_pyvrp_problem_has_shipments_types_and_a_profile_per_cost_and_compatibility() -> None:
     problem = pdp_problem(n_pairs=6, cold_pairs=2)
-    model = build_pyvrp_model(problem)
-    assert model.data.num_shipments == 6 and model.data.num_clients == 0
-    assert model.data.num_depots == 2
+    pyvrp = build_pyvrp_problem(problem)
+    assert pyvrp.data.num_shipments == 6 and pyvrp.data.num_clients == 0
+    assert pyvrp.data.num_depots == 2
     # Vehicle 0 (hub 1) and vehicle 1 (hub 0) differ only in depot: two types, one profile
     # (cost 1.0, cold nodes forbidden); vehicle 2 (cost 1.5, may carry all) has its own.
-    assert model.data.num_vehicle_types == 3
-    assert model.data.num_profiles == 2
+    assert pyvrp.data.num_vehicle_types == 3
+    assert pyvrp.data.num_profiles == 2
 
 
 def test_pyvrp_engine_respects_pairs_compatibility_and_costs() -> None:

@@ -6,9 +6,9 @@ import dataclasses
 
 import numpy as np
 import pytest
+from builders import assert_constraints_hold, cold_pdp
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from pdp_builders import assert_constraints_hold, cold_pdp
 
 from agrichain.routing import RoutingProblem, RoutingSolution, SolveParams, SolveStatus
 from agrichain.routing.check import check_solution

@@ -39,7 +39,7 @@ from agrichain.geo import EARTH_RADIUS_KM
 from agrichain.io import load_scenario, save_scenario
 from agrichain.model import Scenario, minutes_of_day
 
-INSTANCES = Path(__file__).resolve().parent.parent / "instances"
+INSTANCES = Path(__file__).resolve().parents[2] / "instances"
 
 MID = GeneratorConfig(
     seed=11,

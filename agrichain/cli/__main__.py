@@ -1,0 +1,5 @@
+"""``python -m agrichain.cli``."""
+
+from agrichain.cli.commands import main
+
+main()
