@@ -9,9 +9,9 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import REPO, tiny_scenario
+from builders import REPO, tiny_scenario
 
-from agrichain import app_support as sup
+from agrichain.app import jobs
 from agrichain.clock import Deadline
 from agrichain.inventory import InventoryAllocator
 from agrichain.io import load_scenario
@@ -68,8 +68,8 @@ def test_no_process_outlives_a_plan_job_that_used_two_processes() -> None:
     before = _spawned_python_pids()
     county = load_scenario(REPO / "instances" / "county")
     # scenario.toml's routing.workers defaults to 2
-    options = dataclasses.replace(sup.PlanOptions.from_scenario(county), solution_limit=2)
-    job = sup.PlanJob(county, options)
+    options = dataclasses.replace(jobs.PlanOptions.from_scenario(county), solution_limit=2)
+    job = jobs.PlanJob(county, options)
     assert job.wait(timeout_s=300)
     assert job.error is None and job.plan is not None
     assert job.plan.summary["routing"]["processes"] == 2  # a helper process was used

@@ -1,4 +1,4 @@
-"""The Streamlit planner: app.py driven by AppTest, and its helpers in agrichain.app_support."""
+"""The Streamlit planner: app.py driven by AppTest, and its helpers in agrichain.app."""
 
 from __future__ import annotations
 
@@ -12,14 +12,15 @@ from typing import Any
 
 import pandas as pd
 import pytest
-from conftest import DAY, REPO, tiny_scenario
+from builders import DAY, REPO, tiny_app_scenario
 from shapely.geometry import Point, shape
 from streamlit.testing.v1 import AppTest
 
-from agrichain import app_support as sup
+from agrichain.app import inputs, jobs, results, sheets, uploads
+from agrichain.app import map as route_map
 from agrichain.errors import ScenarioError
-from agrichain.io import load_scenario, save_scenario
-from agrichain.model import Farm, RoutingSettings, Scenario, Settings
+from agrichain.io import load_scenario, plan_files, save_scenario
+from agrichain.model import Farm, Settings
 from agrichain.pipeline import plan_day
 from agrichain.plan import Plan
 
@@ -29,25 +30,19 @@ ROUTE_COLUMNS = ["vehicle_id", "stops", "trips", "distance_km", "cost", "kg_coll
 ORDERS_HEADER = "order_id,session_id,product_id,quantity_boxes,logistics_point_id,ship_by\n"
 
 
-def tiny_instance() -> Scenario:
-    """The tiny scenario with routing limits in its settings, so the app plans it quickly."""
-    routing = RoutingSettings(time_limit_s=LIMITS["time_limit_s"], solution_limit=10, seed=0)
-    return tiny_scenario(settings=Settings(name="tiny", planning_date=DAY, routing=routing))
-
-
 @pytest.fixture(scope="module")
 def tiny_plan() -> Plan:
-    return plan_day(tiny_instance(), **LIMITS)  # type: ignore[arg-type]
+    return plan_day(tiny_app_scenario(), **LIMITS)  # type: ignore[arg-type]
 
 
 @pytest.fixture
 def instances(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A bundled-instances folder holding only 'tiny', selected through the environment."""
     folder = tmp_path / "instances"
-    save_scenario(tiny_instance(), folder / "tiny")
-    monkeypatch.setenv(sup.INSTANCES_ENV, str(folder))
-    monkeypatch.setenv(sup.DEFAULT_INSTANCE_ENV, "tiny")
-    monkeypatch.delenv(sup.MAP_STYLE_ENV, raising=False)
+    save_scenario(tiny_app_scenario(), folder / "tiny")
+    monkeypatch.setenv(inputs.INSTANCES_ENV, str(folder))
+    monkeypatch.setenv(inputs.DEFAULT_INSTANCE_ENV, "tiny")
+    monkeypatch.delenv(route_map.MAP_STYLE_ENV, raising=False)
     return folder
 
 
@@ -128,17 +123,17 @@ def test_plan_in_the_app_matches_the_library(app: AppTest, tiny_plan: Plan) -> N
 
 def test_rerendering_and_replanning_the_same_input_do_not_solve_again(app: AppTest) -> None:
     press_plan(app)
-    started = sup.PlanJob.started
+    started = jobs.PlanJob.started
     key = app.session_state["plan_key"]
     app.run()
     press_plan(app)
-    assert sup.PlanJob.started == started
+    assert jobs.PlanJob.started == started
     assert app.session_state["plan_key"] == key
     assert any("without solving again" in i.value for i in app.info)
     app.number_input(key="opt_drop_penalty").set_value(80.0).run()
     assert any("before the latest changes" in w.value for w in app.warning)
     press_plan(app)
-    assert sup.PlanJob.started == started + 1
+    assert jobs.PlanJob.started == started + 1
     assert app.session_state["plan_key"] != key
     assert len(app.session_state["plans"]) == 2
 
@@ -196,7 +191,7 @@ def test_a_bad_zip_keeps_the_scenario_and_a_good_zip_loads(app: AppTest, tmp_pat
     assert list(issues["problem"]) == ["not a zip archive"]
     assert app.session_state["scenario"] is before
 
-    other = tiny_instance().with_settings(Settings(name="uploaded", planning_date=DAY))
+    other = tiny_app_scenario().with_settings(Settings(name="uploaded", planning_date=DAY))
     folder = save_scenario(other, tmp_path / "up" / "uploaded")
     app.file_uploader(key="upload_zip").set_value(
         ("good.zip", zip_folder(folder), "application/zip")
@@ -262,10 +257,10 @@ def test_inventory_tables_are_shown_when_the_plan_has_them(
         "spoilage": pd.DataFrame({"day": [1], "product_id": ["peach"], "kg": [1.5]}),
     }
     plan = dataclasses.replace(tiny_plan, tables=tables)
-    result = sup.PlanResult(
+    result = jobs.PlanResult(
         plan=plan,
-        scenario=tiny_instance(),
-        options=sup.PlanOptions.from_scenario(tiny_instance()),
+        scenario=tiny_app_scenario(),
+        options=jobs.PlanOptions.from_scenario(tiny_app_scenario()),
         key="injected",
         wall_s=1.0,
     )
@@ -294,49 +289,49 @@ def zip_folder(folder: Path, prefix: str = "") -> bytes:
 
 
 def test_scenario_from_zip_reads_a_folder_at_the_top_or_one_level_down(tmp_path: Path) -> None:
-    folder = save_scenario(tiny_instance(), tmp_path / "sc")
-    assert sup.scenario_from_zip(zip_folder(folder)) == load_scenario(folder)
-    assert sup.scenario_from_zip(zip_folder(folder, "night/")) == load_scenario(folder)
+    folder = save_scenario(tiny_app_scenario(), tmp_path / "sc")
+    assert uploads.scenario_from_zip(zip_folder(folder)) == load_scenario(folder)
+    assert uploads.scenario_from_zip(zip_folder(folder, "night/")) == load_scenario(folder)
 
 
 def test_scenario_from_zip_rejects_bad_archives(tmp_path: Path) -> None:
-    folder = save_scenario(tiny_instance(), tmp_path / "sc")
+    folder = save_scenario(tiny_app_scenario(), tmp_path / "sc")
     (folder / "scenario.toml").rename(tmp_path / "scenario.toml")
     with pytest.raises(ScenarioError, match=r"no scenario\.toml"):
-        sup.scenario_from_zip(zip_folder(folder))
+        uploads.scenario_from_zip(zip_folder(folder))
     (tmp_path / "scenario.toml").rename(folder / "scenario.toml")
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as zf:
         zf.writestr("../evil/scenario.toml", "x")
     with pytest.raises(ScenarioError, match="unsafe path"):
-        sup.scenario_from_zip(buf.getvalue())
+        uploads.scenario_from_zip(buf.getvalue())
     (folder / "vehicles.csv").write_text("vehicle_id,home_logistics_point_id\nV1,HUB\n")
     with pytest.raises(ScenarioError) as err:
-        sup.scenario_from_zip(zip_folder(folder), "night.zip")
+        uploads.scenario_from_zip(zip_folder(folder), "night.zip")
     assert {(i.file, i.column) for i in err.value.issues} >= {("vehicles.csv", "capacity_kg")}
 
 
 def test_guess_table_from_file_names() -> None:
-    assert sup.guess_table("orders.csv") == "orders"
-    assert sup.guess_table("Night-Orders 0620.xlsx") == "orders"
-    assert sup.guess_table("logistics_points.csv") == "logistics_points"
-    assert sup.guess_table("export.csv") is None
+    assert uploads.guess_table("orders.csv") == "orders"
+    assert uploads.guess_table("Night-Orders 0620.xlsx") == "orders"
+    assert uploads.guess_table("logistics_points.csv") == "logistics_points"
+    assert uploads.guess_table("export.csv") is None
 
 
 def test_csv_table_upload_reports_csv_lines_under_the_uploaded_name() -> None:
-    base = tiny_instance()
+    base = tiny_app_scenario()
     data = ORDERS_HEADER + "\nN1,S1,peach,x,,2026-06-15 17:00\nN1,S1,peach,2,,2026-06-15 17:00\n"
     with pytest.raises(ScenarioError) as err:
-        sup.scenario_with_table_file(base, "orders", "mine.csv", data.encode())
+        uploads.scenario_with_table_file(base, "orders", "mine.csv", data.encode())
     assert [(i.file, i.row, i.column) for i in err.value.issues] == [
         ("mine.csv", 3, "quantity_boxes")
     ]
     data = ORDERS_HEADER + "N1,S1,peach,1,,2026-06-15 17:00\nN1,S1,peach,2,,2026-06-15 17:00\n"
     with pytest.raises(ScenarioError) as err:
-        sup.scenario_with_table_file(base, "orders", "mine.csv", data.encode())
+        uploads.scenario_with_table_file(base, "orders", "mine.csv", data.encode())
     assert [(i.file, i.row, i.column) for i in err.value.issues] == [("mine.csv", 3, "order_id")]
     with pytest.raises(ScenarioError, match="expected a file ending in"):
-        sup.scenario_with_table_file(base, "orders", "orders.json", b"{}")
+        uploads.scenario_with_table_file(base, "orders", "orders.json", b"{}")
 
 
 def excel_bytes(sheets: dict[str, pd.DataFrame]) -> bytes:
@@ -348,7 +343,7 @@ def excel_bytes(sheets: dict[str, pd.DataFrame]) -> bytes:
 
 
 def test_excel_table_upload_replaces_the_table_and_reports_sheet_rows() -> None:
-    base = tiny_instance()
+    base = tiny_app_scenario()
     good = pd.DataFrame(
         {
             "order_id": [101, 102],  # numeric ids become text
@@ -358,19 +353,21 @@ def test_excel_table_upload_replaces_the_table_and_reports_sheet_rows() -> None:
             "ship_by": pd.to_datetime(["2026-06-15 17:00", "2026-06-15 16:00"]),
         }
     )
-    updated = sup.scenario_with_table_file(base, "orders", "night.xlsx", excel_bytes({"S": good}))
+    updated = uploads.scenario_with_table_file(
+        base, "orders", "night.xlsx", excel_bytes({"S": good})
+    )
     assert [(o.order_id, o.quantity_boxes) for o in updated.orders] == [("101", 3), ("102", 4)]
     assert updated.vehicles == base.vehicles
 
     bad = good.copy()
     bad.loc[1, "quantity_boxes"] = 0
     with pytest.raises(ScenarioError) as err:
-        sup.scenario_with_table_file(base, "supply", "book.xlsx", excel_bytes({"orders": bad}))
+        uploads.scenario_with_table_file(base, "supply", "book.xlsx", excel_bytes({"orders": bad}))
     assert [(i.file, i.row, i.column) for i in err.value.issues] == [
         ("book.xlsx [orders]", 3, "quantity_boxes")
     ]
     with pytest.raises(ScenarioError, match="cannot read the workbook"):
-        sup.scenario_with_table_file(base, "orders", "broken.xlsx", b"not a workbook")
+        uploads.scenario_with_table_file(base, "orders", "broken.xlsx", b"not a workbook")
 
 
 # ----- helpers: editing ---------------------------------------------------------------------
@@ -380,38 +377,39 @@ def test_merge_edited_applies_edits_of_a_filtered_view() -> None:
     full = pd.DataFrame({"a": ["p", "q", "r", "s"], "n": [1, 2, 3, 4]})
     shown = full.loc[[1, 3]]
     edited = pd.DataFrame({"a": ["Q", "new"], "n": [20, 9]}, index=[1, 4])  # row 3 deleted
-    merged = sup.merge_edited(full, shown.index, edited)
+    merged = inputs.merge_edited(full, shown.index, edited)
     assert merged.values.tolist() == [["p", 1], ["Q", 20], ["r", 3], ["new", 9]]
     assert list(merged.index) == [0, 1, 2, 3]
-    assert sup.same_rows(sup.merge_edited(full, shown.index, shown), full)
-    assert not sup.same_rows(merged, full)
+    assert inputs.same_rows(inputs.merge_edited(full, shown.index, shown), full)
+    assert not inputs.same_rows(merged, full)
 
 
 def test_edit_count_reads_data_editor_state() -> None:
-    assert sup.edit_count(None) == 0
-    assert sup.edit_count({"edited_rows": {}, "added_rows": [], "deleted_rows": []}) == 0
+    assert inputs.edit_count(None) == 0
+    assert inputs.edit_count({"edited_rows": {}, "added_rows": [], "deleted_rows": []}) == 0
     assert (
-        sup.edit_count({"edited_rows": {0: {"a": 1}}, "added_rows": [{}], "deleted_rows": [2]}) == 3
+        inputs.edit_count({"edited_rows": {0: {"a": 1}}, "added_rows": [{}], "deleted_rows": [2]})
+        == 3
     )
 
 
 def test_scenario_with_frames_validates_like_the_library() -> None:
-    base = tiny_instance()
-    frames = sup.editable_frames(base)
-    assert sup.scenario_with_frames(base, frames) == base
+    base = tiny_app_scenario()
+    frames = inputs.editable_frames(base)
+    assert inputs.scenario_with_frames(base, frames) == base
     frames["supply"].loc[1, "kg"] = -1.0
     with pytest.raises(ScenarioError) as err:
-        sup.scenario_with_frames(base, frames)
+        inputs.scenario_with_frames(base, frames)
     assert [(i.file, i.row, i.column) for i in err.value.issues] == [("supply", 1, "kg")]
 
 
 def test_product_totals_against_supply() -> None:
-    totals = sup.product_totals(tiny_instance()).set_index("product_id")
+    totals = inputs.product_totals(tiny_app_scenario()).set_index("product_id")
     assert totals.loc["peach", "ordered_kg"] == 200.0
     assert totals.loc["peach", "harvest_today_kg"] == 600.0
     assert totals.loc["peach", "balance_today_kg"] == 400.0
     assert totals.loc["bayberry", "boxes"] == 20
-    only = sup.product_totals(tiny_instance(), logistics_points=["ELSEWHERE"])
+    only = inputs.product_totals(tiny_app_scenario(), logistics_points=["ELSEWHERE"])
     assert only["ordered_kg"].tolist() == [0.0, 0.0]
 
 
@@ -419,23 +417,23 @@ def test_product_totals_against_supply() -> None:
 
 
 def test_planned_scenario_applies_the_cost_options_and_changes_the_key() -> None:
-    base = tiny_instance()
-    plain = sup.PlanOptions.from_scenario(base)
-    assert sup.planned_scenario(base, plain) is base
+    base = tiny_app_scenario()
+    plain = jobs.PlanOptions.from_scenario(base)
+    assert jobs.planned_scenario(base, plain) is base
     costly = dataclasses.replace(plain, drop_penalty_per_kg=5.0, cost_per_km=9.5)
-    changed = sup.planned_scenario(base, costly)
+    changed = jobs.planned_scenario(base, costly)
     assert changed.settings.routing.drop_penalty_per_kg == 5.0
     assert {v.cost_per_km for v in changed.vehicles} == {9.5}
     assert changed.orders == base.orders
-    assert sup.plan_key(base, plain) == sup.plan_key(tiny_instance(), plain)
-    assert sup.plan_key(base, plain) != sup.plan_key(base, costly)
+    assert jobs.plan_key(base, plain) == jobs.plan_key(tiny_app_scenario(), plain)
+    assert jobs.plan_key(base, plain) != jobs.plan_key(base, costly)
     fewer = base.with_tables(orders=base.orders[:-1])
-    assert sup.plan_key(base, plain) != sup.plan_key(fewer, plain)
+    assert jobs.plan_key(base, plain) != jobs.plan_key(fewer, plain)
 
 
 def test_plan_job_gives_the_library_plan(tiny_plan: Plan) -> None:
-    options = sup.PlanOptions.from_scenario(tiny_instance())
-    job = sup.PlanJob(tiny_instance(), options)
+    options = jobs.PlanOptions.from_scenario(tiny_app_scenario())
+    job = jobs.PlanJob(tiny_app_scenario(), options)
     assert job.wait(timeout_s=60)
     assert job.error is None and job.plan is not None
     assert job.stage == "done" and job.fraction() == 1.0
@@ -445,9 +443,9 @@ def test_plan_job_gives_the_library_plan(tiny_plan: Plan) -> None:
 
 def test_plan_job_can_be_cancelled() -> None:
     options = dataclasses.replace(
-        sup.PlanOptions.from_scenario(tiny_instance()), time_limit_s=120.0, solution_limit=None
+        jobs.PlanOptions.from_scenario(tiny_app_scenario()), time_limit_s=120.0, solution_limit=None
     )
-    job = sup.PlanJob(tiny_instance(), options)
+    job = jobs.PlanJob(tiny_app_scenario(), options)
     assert not job.poll()
     assert 0.0 <= job.fraction() < 1.0
     job.cancel()
@@ -455,8 +453,10 @@ def test_plan_job_can_be_cancelled() -> None:
 
 
 def test_plan_job_reports_a_failure_as_a_message() -> None:
-    options = dataclasses.replace(sup.PlanOptions.from_scenario(tiny_instance()), engine="nope")
-    job = sup.PlanJob(tiny_instance(), options)
+    options = dataclasses.replace(
+        jobs.PlanOptions.from_scenario(tiny_app_scenario()), engine="nope"
+    )
+    job = jobs.PlanJob(tiny_app_scenario(), options)
     assert job.wait(timeout_s=60)
     assert job.plan is None and job.error is not None and "unknown routing engine" in job.error
 
@@ -467,31 +467,31 @@ def test_plan_job_reports_a_failure_as_a_message() -> None:
 def test_kpis_add_spoilage_only_for_inventory_plans(tiny_plan: Plan) -> None:
     from agrichain.inventory import NearestFarmAllocator
 
-    nearest = plan_day(tiny_instance(), allocator=NearestFarmAllocator(), **LIMITS)  # type: ignore[arg-type]
-    labels = [label for label, _ in sup.kpi_values(nearest)]
-    assert "Spoilage (kg)" not in labels and sup.inventory_tables(nearest) == {}
-    assert "Spoilage (kg)" in [label for label, _ in sup.kpi_values(tiny_plan)]
+    nearest = plan_day(tiny_app_scenario(), allocator=NearestFarmAllocator(), **LIMITS)  # type: ignore[arg-type]
+    labels = [label for label, _ in results.kpi_values(nearest)]
+    assert "Spoilage (kg)" not in labels and results.inventory_tables(nearest) == {}
+    assert "Spoilage (kg)" in [label for label, _ in results.kpi_values(tiny_plan)]
     spoiled = dataclasses.replace(
-        nearest, tables={"spoilage": pd.DataFrame({"day": [0, 1], "spoiled_kg": [1.0, 2.5]})}
+        nearest, tables={"spoilage": pd.DataFrame({"day": [0, 1], "kg": [1.0, 2.5]})}
     )
-    assert dict(sup.kpi_values(spoiled))["Spoilage (kg)"] == "3.5"
+    assert dict(results.kpi_values(spoiled))["Spoilage (kg)"] == "3.5"
 
 
 def test_inventory_chart_frames() -> None:
     stock = pd.DataFrame({"date": ["d0", "d0", "d1"], "age_days": [0, 1, 0], "kg": [1.0, 2.0, 4.0]})
-    chart = sup.stock_by_age(stock)
+    chart = results.stock_age_chart_frame(stock)
     assert chart is not None
     assert chart.to_dict() == {"age 0 d": {"d0": 1.0, "d1": 4.0}, "age 1 d": {"d0": 2.0, "d1": 0.0}}
-    flows = pd.DataFrame({"day": [0, 0, 1], "product_id": ["a", "b", "a"], "flow_kg": [1.0, 2, 3]})
-    chart = sup.daily_flows(flows)
+    flows = pd.DataFrame({"day": [0, 0, 1], "product_id": ["a", "b", "a"], "kg": [1.0, 2, 3]})
+    chart = results.daily_flows(flows)
     assert chart is not None and chart.loc["0", "b"] == 2.0 and chart.loc["1", "a"] == 3.0
-    assert sup.stock_by_age(pd.DataFrame({"x": [1]})) is None
-    assert sup.daily_flows(pd.DataFrame({"day": [0], "note": ["x"]})) is None
+    assert results.stock_age_chart_frame(pd.DataFrame({"x": [1]})) is None
+    assert results.daily_flows(pd.DataFrame({"day": [0], "note": ["x"]})) is None
 
 
 def test_map_data_draws_every_route_and_stop(tiny_plan: Plan) -> None:
-    scenario = tiny_instance()
-    data = sup.map_data(scenario, tiny_plan)
+    scenario = tiny_app_scenario()
+    data = route_map.map_data(scenario, tiny_plan)
     assert len(data.farms) == 3 and len(data.logistics_points) == 1
     assert [p["vehicle_id"] for p in data.paths] == [r.vehicle_id for r in tiny_plan.routes]
     for path, route in zip(data.paths, tiny_plan.routes, strict=True):
@@ -507,7 +507,9 @@ def test_map_data_draws_every_route_and_stop(tiny_plan: Plan) -> None:
 
 
 def test_deck_draws_without_a_basemap_and_has_no_string_props(tiny_plan: Plan) -> None:
-    deck = json.loads(sup.build_deck(sup.map_data(tiny_instance(), tiny_plan)).to_json())
+    deck = json.loads(
+        route_map.build_deck(route_map.map_data(tiny_app_scenario(), tiny_plan)).to_json()
+    )
     assert "mapStyle" not in deck and "mapProvider" not in deck
     types = [layer["@@type"] for layer in deck["layers"]]
     assert types.count("ScatterplotLayer") == 3 and "PathLayer" in types
@@ -518,24 +520,26 @@ def test_deck_draws_without_a_basemap_and_has_no_string_props(tiny_plan: Plan) -
             if isinstance(value, str) and value.startswith("@@="):
                 assert name.startswith("get"), (layer["id"], name, value)
     styled = json.loads(
-        sup.build_deck(sup.map_data(tiny_instance()), "http://x/style.json").to_json()
+        route_map.build_deck(
+            route_map.map_data(tiny_app_scenario()), "http://x/style.json"
+        ).to_json()
     )
     assert styled["mapStyle"] == "http://x/style.json"
 
 
 def test_fit_view_contains_the_points() -> None:
     lats, lons = [28.0, 28.5], [120.0, 121.0]
-    view = sup.fit_view(lats, lons, width_px=600, height_px=400, margin=0.1)
-    width_px = (lons[1] - lons[0]) / 360.0 * sup.WORLD_PX * 2 ** view["zoom"]
+    view = route_map.fit_view(lats, lons, width_px=600, height_px=400, margin=0.1)
+    width_px = (lons[1] - lons[0]) / 360.0 * route_map.WORLD_PX * 2 ** view["zoom"]
     assert 600 * 0.8 * 0.9 <= width_px <= 600 * 0.8 + 1e-6
-    assert sup.fit_view([], [])["zoom"] == 1.0
-    assert sup.fit_view([10.0], [20.0])["zoom"] == 18.0
+    assert route_map.fit_view([], [])["zoom"] == 1.0
+    assert route_map.fit_view([10.0], [20.0])["zoom"] == 18.0
 
 
 def test_route_sheet_lists_every_task_once_to_load_and_once_to_unload(tiny_plan: Plan) -> None:
-    scenario = tiny_instance()
+    scenario = tiny_app_scenario()
     for route in tiny_plan.routes:
-        sheet = sup.route_sheet_frame(tiny_plan, scenario, route.vehicle_id)
+        sheet = sheets.route_sheet_frame(tiny_plan, scenario, route.vehicle_id)
         assert sheet["action"].iloc[0] == "start" and sheet["action"].iloc[-1] == "end"
         loads = sheet[sheet["action"] == "load"]
         unloads = sheet[sheet["action"] == "unload"]
@@ -544,21 +548,21 @@ def test_route_sheet_lists_every_task_once_to_load_and_once_to_unload(tiny_plan:
         mine = {t.task_id for t in tiny_plan.tasks if t.vehicle_id == route.vehicle_id}
         assert set(loads["task_id"]) == mine
         assert (loads["stop_kind"] == "farm").all()
-        csv_text = sup.route_sheet_csv(tiny_plan, scenario, route.vehicle_id).decode("utf-8-sig")
-        assert csv_text.splitlines()[0] == ",".join(sup.ROUTE_SHEET_COLUMNS)
+        csv_text = sheets.route_sheet_csv(tiny_plan, scenario, route.vehicle_id).decode("utf-8-sig")
+        assert csv_text.splitlines()[0] == ",".join(sheets.ROUTE_SHEET_COLUMNS)
     with pytest.raises(ValueError, match="no route"):
-        sup.route_sheet_frame(tiny_plan, scenario, "NOPE")
+        sheets.route_sheet_frame(tiny_plan, scenario, "NOPE")
 
 
 def test_route_sheet_html_is_printable_and_escaped(tiny_plan: Plan) -> None:
-    base = tiny_instance()
+    base = tiny_app_scenario()
     farms = [
         Farm(**{**f.model_dump(), "name": "<b>Li & Sons</b>"}) if f.farm_id == "F1" else f
         for f in base.farms
     ]
     scenario = base.with_tables(farms=farms)
     route = next(r for r in tiny_plan.routes if any(s.stop_id == "F1" for s in r.stops))
-    page = sup.route_sheet_html(tiny_plan, scenario, route.vehicle_id)
+    page = sheets.route_sheet_html(tiny_plan, scenario, route.vehicle_id)
     assert page.startswith("<!DOCTYPE html>") and "@media print" in page
     assert "&lt;b&gt;Li &amp; Sons&lt;/b&gt;" in page and "<b>Li" not in page
     for s in route.stops:
@@ -570,9 +574,9 @@ def test_route_sheet_html_is_printable_and_escaped(tiny_plan: Plan) -> None:
 
 
 def test_plan_zip_holds_the_cli_files(tiny_plan: Plan) -> None:
-    with zipfile.ZipFile(io.BytesIO(sup.plan_zip(tiny_plan))) as zf:
-        assert {n: zf.read(n) for n in zf.namelist()} == tiny_plan.files()
-    with zipfile.ZipFile(io.BytesIO(sup.route_sheets_zip(tiny_plan, tiny_instance()))) as zf:
+    with zipfile.ZipFile(io.BytesIO(sheets.plan_zip(tiny_plan))) as zf:
+        assert {n: zf.read(n) for n in zf.namelist()} == plan_files(tiny_plan)
+    with zipfile.ZipFile(io.BytesIO(sheets.route_sheets_zip(tiny_plan, tiny_app_scenario()))) as zf:
         names = set(zf.namelist())
     vehicles = {r.vehicle_id for r in tiny_plan.routes}
     assert names == {f"{v}.csv" for v in vehicles} | {f"{v}.html" for v in vehicles}
@@ -582,17 +586,17 @@ def test_instances_are_listed_from_the_environment(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     for name in ("small", "county"):
-        save_scenario(tiny_instance(), tmp_path / name)
+        save_scenario(tiny_app_scenario(), tmp_path / name)
     (tmp_path / "not-a-scenario").mkdir()
-    monkeypatch.setenv(sup.INSTANCES_ENV, str(tmp_path))
-    monkeypatch.delenv(sup.DEFAULT_INSTANCE_ENV, raising=False)
-    folder = sup.instances_dir(REPO)
+    monkeypatch.setenv(inputs.INSTANCES_ENV, str(tmp_path))
+    monkeypatch.delenv(inputs.DEFAULT_INSTANCE_ENV, raising=False)
+    folder = inputs.instances_dir(REPO)
     assert folder == tmp_path
-    names = sup.list_instances(folder)
+    names = inputs.list_instances(folder)
     assert names == ["county", "small"]
-    assert sup.default_instance(names) == "county"
-    monkeypatch.setenv(sup.DEFAULT_INSTANCE_ENV, "small")
-    assert sup.default_instance(names) == "small"
-    monkeypatch.delenv(sup.INSTANCES_ENV)
-    assert sup.instances_dir(REPO) == REPO / "instances"
-    assert sup.list_instances(tmp_path / "missing") == []
+    assert inputs.default_instance(names) == "county"
+    monkeypatch.setenv(inputs.DEFAULT_INSTANCE_ENV, "small")
+    assert inputs.default_instance(names) == "small"
+    monkeypatch.delenv(inputs.INSTANCES_ENV)
+    assert inputs.instances_dir(REPO) == REPO / "instances"
+    assert inputs.list_instances(tmp_path / "missing") == []

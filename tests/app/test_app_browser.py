@@ -20,11 +20,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import DAY, REPO, tiny_scenario
+from builders import REPO, tiny_app_scenario
 
-from agrichain import app_support as sup
+from agrichain.app import inputs
+from agrichain.app import map as route_map
 from agrichain.io import save_scenario
-from agrichain.model import RoutingSettings, Scenario, Settings
 from agrichain.pipeline import plan_day
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -52,11 +52,6 @@ pytestmark = [
 ]
 
 
-def tiny_instance() -> Scenario:
-    routing = RoutingSettings(time_limit_s=10.0, solution_limit=10, seed=0)
-    return tiny_scenario(settings=Settings(name="tiny", planning_date=DAY, routing=routing))
-
-
 def _free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
@@ -67,11 +62,11 @@ def _free_port() -> int:
 def server(tmp_path: Path) -> Iterator[str]:
     """``streamlit run app.py`` on a free local port, with the tiny instance bundled."""
     instances = tmp_path / "instances"
-    save_scenario(tiny_instance(), instances / "tiny")
+    save_scenario(tiny_app_scenario(), instances / "tiny")
     port = _free_port()
     env = dict(os.environ)
-    env.pop(sup.MAP_STYLE_ENV, None)
-    env.update({sup.INSTANCES_ENV: str(instances), sup.DEFAULT_INSTANCE_ENV: "tiny"})
+    env.pop(route_map.MAP_STYLE_ENV, None)
+    env.update({inputs.INSTANCES_ENV: str(instances), inputs.DEFAULT_INSTANCE_ENV: "tiny"})
     log_path = tmp_path / "streamlit.log"
     command = [
         sys.executable, "-m", "streamlit", "run", str(REPO / "app.py"),
@@ -151,7 +146,7 @@ def test_load_plan_and_see_the_routes_on_the_map(server: str, tmp_path: Path) ->
             assert chart.locator("canvas").count() >= 1
             chart.scroll_into_view_if_needed()
             page.wait_for_timeout(2_000)
-            colours = [tuple(sup.PALETTE[i]) for i in range(2)]
+            colours = [tuple(route_map.PALETTE[i]) for i in range(2)]
             drawn = 0
             for _ in range(20):
                 shot = chart.screenshot()
@@ -161,7 +156,7 @@ def test_load_plan_and_see_the_routes_on_the_map(server: str, tmp_path: Path) ->
                 page.wait_for_timeout(500)
             assert drawn > 200, "no route or stop drawn on the map"
             # the route table: one row per route of the library's plan
-            plan = plan_day(tiny_instance(), time_limit_s=10.0, solution_limit=10, seed=0)
+            plan = plan_day(tiny_app_scenario(), time_limit_s=10.0, solution_limit=10, seed=0)
             assert page.get_by_role("tab", name="Routes").is_visible()
             cells = page.locator(".st-key-routes_box [role=gridcell]")
             cells.first.wait_for(state="attached", timeout=30_000)  # the grid's hidden a11y table
