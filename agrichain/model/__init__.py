@@ -10,7 +10,7 @@ local date-times. Internally solvers count minutes from midnight of
 ``Settings.planning_date`` (see :meth:`Scenario.minutes`).
 """
 
-from agrichain.model.checks import cross_check, validation_issues
+from agrichain.model.issues import validation_issues
 from agrichain.model.records import (
     KG_PER_T,
     Farm,
@@ -25,7 +25,7 @@ from agrichain.model.records import (
     Vehicle,
     minutes_of_day,
 )
-from agrichain.model.scenario import Scenario
+from agrichain.model.scenario import Scenario, cross_check
 from agrichain.model.settings import InventorySettings, RoutingSettings, Settings, TravelSettings
 from agrichain.model.tables import GEO_TABLES, REQUIRED_TABLES, TABLES, Table
 
