@@ -60,5 +60,13 @@ class ScenarioError(AgrichainError):
         return self.issues[0]
 
 
+class ScenarioWarning(UserWarning):
+    """A doubtful but valid input value (the scenario loads); ``issue`` locates it."""
+
+    def __init__(self, issue: InputIssue) -> None:
+        self.issue = issue
+        super().__init__(str(issue))
+
+
 class SolverError(AgrichainError):
     """A solver failed in a way that is not the input's fault (an internal error)."""

@@ -7,12 +7,18 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from agrichain.allocation import Allocation, Allocator, BoundedAllocator
+from agrichain.allocation import (
+    NOT_ALLOCATED,
+    Allocation,
+    Allocator,
+    BoundedAllocator,
+    order_fates,
+)
 from agrichain.clock import Deadline
 from agrichain.geo import TravelModel
 from agrichain.inventory import InventoryAllocator, NearestFarmAllocator
 from agrichain.model import Scenario
-from agrichain.plan import Plan, PlanStatus, TaskOutcome, Unserved
+from agrichain.plan import Fate, OrderFate, Plan, PlanStatus, TaskOutcome, Unserved
 from agrichain.routing.causes import unserved_causes
 from agrichain.routing.check import check_solution
 from agrichain.routing.collection import CollectionProblem, build_collection_problem
@@ -38,19 +44,23 @@ def _noop(stage: str, fraction: float) -> None:
     return None
 
 
-#: Allocation methods by name: the multi-day planner (default) and the nearest-farm rule.
+#: Allocation methods by name: the multi-day planner and the nearest-farm rule.
 ALLOCATION_METHODS = ("inventory", "nearest")
+#: The allocation of the library, the CLI and the app unless one is chosen.
+DEFAULT_ALLOCATION = "inventory"
 #: Solvers the inventory planner may use.
 INVENTORY_SOLVERS = ("highs", "cbc")
 
 
-def make_allocator(method: str = "inventory", **inventory_options: Any) -> Allocator:
-    """The allocator called ``method``; ``inventory_options`` go to the inventory planner.
+def make_allocator(method: str | None = None, **inventory_options: Any) -> Allocator:
+    """The allocator called ``method`` (None: :data:`DEFAULT_ALLOCATION`);
+    ``inventory_options`` go to the inventory planner.
 
     ``inventory``: :class:`~agrichain.inventory.InventoryAllocator` (options such as
     ``solver``, ``time_limit_s``, ``mip_gap``, ``threads``; None keeps ``scenario.toml``);
     ``nearest``: :class:`~agrichain.inventory.NearestFarmAllocator` (takes no options).
     """
+    method = method or DEFAULT_ALLOCATION
     if method == "nearest":
         if any(v is not None for v in inventory_options.values()):
             raise ValueError("the nearest-farm allocation takes no inventory options")
@@ -101,8 +111,8 @@ def plan_day(
 ) -> Plan:
     """Plan the planning date of ``scenario``: who supplies what, and the collection routes.
 
-    ``allocator`` defaults to the inventory planner; pass
-    :class:`~agrichain.allocation.NearestFarmAllocator` for the simple greedy rule.
+    ``allocator`` defaults to :data:`DEFAULT_ALLOCATION` (the inventory planner); pass
+    :class:`~agrichain.inventory.NearestFarmAllocator` for the simple greedy rule.
 
     Infeasibility is not an exception: what cannot be planned is listed in
     ``Plan.unserved`` with a reason, and ``Plan.status`` is then ``partial``.
@@ -136,6 +146,10 @@ def plan_day(
     outcomes = task_outcomes(collection, solution)
     causes = unserved_causes(collection.problem, solution)
     unserved = _unserved(allocation, collection, outcomes, causes)
+    pieces: dict[str, list[tuple[str, float]]] = {}
+    for piece in collection.tasks:
+        pieces.setdefault(piece.parent_id, []).append((piece.task_id, piece.kg))
+    fates = order_fates(scenario, allocation, unserved, pieces)
     report("done", 1.0)
     summary = _summary(
         scenario,
@@ -143,6 +157,7 @@ def plan_day(
         routes_cost=sum(r.cost for r in routes),
         outcomes=outcomes,
         unserved=unserved,
+        fates=fates,
         routes=routes,
         solution=solution,
         params=params,
@@ -168,6 +183,7 @@ def plan_day(
         unserved=tuple(unserved),
         summary=summary,
         tables=dict(allocation.tables),
+        orders=fates,
     )
 
 
@@ -196,7 +212,7 @@ def _unserved(
             kg=s.kg,
             reason=s.reason,
             order_ids=(s.order_id,),
-            cause="not_allocated",
+            cause=NOT_ALLOCATED,
         )
         for s in allocation.shortfalls
     ]
@@ -218,6 +234,31 @@ def _unserved(
     return out
 
 
+def _kg_totals(
+    fates: tuple[OrderFate, ...], outcomes: list[TaskOutcome], unserved: list[Unserved]
+) -> dict[str, float]:
+    """The kg totals of ``summary.json``, for the whole plan or one product.
+
+    The ordered kg split as ``orders.csv`` splits them: kg_ordered = kg_collected +
+    kg_covered_otherwise (= kg_from_stock + kg_later_day) + kg_unserved. The pickup
+    tasks' own kg (which may also build stock for forecast sales) are kg_tasks_served
+    and kg_tasks_unserved.
+    """
+    from_stock = sum(f.kg_from_stock for f in fates)
+    later_day = sum(f.kg_later_day for f in fates)
+    totals = {
+        "kg_ordered": sum(f.kg for f in fates),
+        "kg_collected": sum(f.kg_collected for f in fates),
+        "kg_covered_otherwise": from_stock + later_day,
+        "kg_unserved": sum(f.kg_unserved for f in fates),
+        "kg_from_stock": from_stock,
+        "kg_later_day": later_day,
+        "kg_tasks_served": sum(t.kg for t in outcomes if t.served),
+        "kg_tasks_unserved": sum(u.kg for u in unserved if u.kind == "task"),
+    }
+    return {k: round(v, 3) for k, v in totals.items()}
+
+
 def _summary(
     scenario: Scenario,
     allocation: Allocation,
@@ -225,25 +266,22 @@ def _summary(
     routes_cost: float,
     outcomes: list[TaskOutcome],
     unserved: list[Unserved],
+    fates: tuple[OrderFate, ...],
     routes: list[Any],
     solution: Any,
     params: SolveParams,
     timings: dict[str, float],
 ) -> dict[str, Any]:
-    ordered = {p.product_id: 0.0 for p in scenario.products}
-    for o in scenario.orders:
-        ordered[o.product_id] += scenario.order_kg(o)
-    collected = {p: 0.0 for p in ordered}
-    for t in outcomes:
-        if t.served:
-            collected[t.product_id] += t.kg
-    missing = {p: 0.0 for p in ordered}
-    for u in unserved:
-        missing[u.product_id] += u.kg
-    otherwise = {p: float(allocation.covered_otherwise_kg.get(p, 0.0)) for p in ordered}
     distance = sum(r.distance_km for r in routes)
     fixed = sum(scenario.vehicle[r.vehicle_id].fixed_cost for r in routes)
-    unserved_orders = sorted({o for u in unserved for o in u.order_ids})
+    by_product = {
+        pid: _kg_totals(
+            tuple(f for f in fates if f.product_id == pid),
+            [t for t in outcomes if t.product_id == pid],
+            [u for u in unserved if u.product_id == pid],
+        )
+        for pid in (p.product_id for p in scenario.products)
+    }
     return {
         "scenario": scenario.settings.name,
         "planning_date": scenario.settings.planning_date.isoformat(),
@@ -256,22 +294,12 @@ def _summary(
         "cost_fixed": round(fixed, 2),
         "cost_distance": round(routes_cost - fixed, 2),
         "orders_total": len(scenario.orders),
-        "orders_unserved": len(unserved_orders),
+        "orders_unserved": sum(1 for f in fates if f.fate is Fate.UNSERVED),
+        "orders_by_fate": {fate.value: sum(1 for f in fates if f.fate is fate) for fate in Fate},
         "tasks_total": len(outcomes),
         "tasks_unserved": sum(1 for t in outcomes if not t.served),
-        "kg_ordered": round(sum(ordered.values()), 3),
-        "kg_collected": round(sum(collected.values()), 3),
-        "kg_covered_otherwise": round(sum(otherwise.values()), 3),
-        "kg_unserved": round(sum(missing.values()), 3),
-        "by_product": {
-            p: {
-                "kg_ordered": round(ordered[p], 3),
-                "kg_collected": round(collected[p], 3),
-                "kg_covered_otherwise": round(otherwise[p], 3),
-                "kg_unserved": round(missing[p], 3),
-            }
-            for p in ordered
-        },
+        **_kg_totals(fates, outcomes, unserved),
+        "by_product": by_product,
         "allocation": {
             "method": allocation.method,
             "status": allocation.status,
@@ -294,4 +322,11 @@ def _summary(
     }
 
 
-__all__ = ["ALLOCATION_METHODS", "ProgressCallback", "make_allocator", "plan_day", "routing_params"]
+__all__ = [
+    "ALLOCATION_METHODS",
+    "DEFAULT_ALLOCATION",
+    "ProgressCallback",
+    "make_allocator",
+    "plan_day",
+    "routing_params",
+]

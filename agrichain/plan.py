@@ -14,6 +14,23 @@ from typing import Any
 import pandas as pd
 
 
+class Fate(enum.StrEnum):
+    """Where an order's kg come from (the ``fate`` column of ``orders.csv``): ``unserved``
+    if any of its kg are, else its one source, else ``mixed``
+    (:func:`agrichain.allocation.fate_of`)."""
+
+    COLLECTED = "collected"
+    """Today's pickup tasks carry its kg (they may ship today or later from stock)."""
+    FROM_STOCK = "from_stock"
+    """Its kg ship from stock already at its logistics point on the planning date."""
+    LATER_DAY = "later_day"
+    """Its kg are harvested and collected on a later day of the horizon, before its ship-by."""
+    UNSERVED = "unserved"
+    """Some of its kg are not planned: not allocated, or their task is not routed."""
+    MIXED = "mixed"
+    """Its kg come from more than one of collected, from_stock and later_day."""
+
+
 class PlanStatus(enum.StrEnum):
     """Whether everything ordered is planned."""
 
@@ -117,6 +134,42 @@ class Unserved:
 
 
 @dataclass(frozen=True)
+class OrderFate:
+    """One input order and where its kg come from: a row of ``orders.csv``.
+
+    ``kg`` = ``kg_collected + kg_from_stock + kg_later_day + kg_unserved``; ``fate``
+    follows from those columns (:func:`agrichain.allocation.fate_of`).
+    """
+
+    order_id: str
+    session_id: str
+    product_id: str
+    logistics_point_id: str
+    ship_by: dt.datetime
+    kg: float
+    """Ordered: boxes × box weight."""
+    fate: Fate
+    kg_collected: float = 0.0
+    """kg carried by today's served pickup tasks."""
+    kg_from_stock: float = 0.0
+    """kg shipped from stock on hand at the logistics point on the planning date."""
+    kg_later_day: float = 0.0
+    """kg harvested and collected on a later day of the horizon."""
+    kg_unserved: float = 0.0
+    """kg not planned: not allocated, or carried by a task routing leaves unserved."""
+    task_ids: tuple[str, ...] = ()
+    """Served tasks carrying its collected kg."""
+    stock_age_days: tuple[int, ...] = ()
+    """Ages on the planning date of the stock lots it ships from."""
+    later_dates: tuple[dt.date, ...] = ()
+    """Dates its later-day kg are collected on."""
+    causes: tuple[str, ...] = ()
+    """Cause codes of its unserved kg (``not_allocated`` or a routing cause)."""
+    reasons: tuple[str, ...] = ()
+    """Reasons of its unserved kg, in the order of ``causes``."""
+
+
+@dataclass(frozen=True)
 class Plan:
     """Everything agrichain decided for the planning day."""
 
@@ -129,6 +182,8 @@ class Plan:
     summary: dict[str, Any]
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     """Extra tables from the allocation step (e.g. flows, inventory), by file stem."""
+    orders: tuple[OrderFate, ...] = ()
+    """Every input order once, with its fate (the content of ``orders.csv``)."""
 
     # ----- queries -----------------------------------------------------------
     def is_complete(self) -> bool:
@@ -222,6 +277,31 @@ class Plan:
         ]
         return pd.DataFrame(rows, columns=_UNSERVED_COLUMNS)
 
+    def orders_frame(self) -> pd.DataFrame:
+        """One row per input order with its fate (the content of ``orders.csv``)."""
+        rows = [
+            {
+                "order_id": o.order_id,
+                "session_id": o.session_id,
+                "product_id": o.product_id,
+                "logistics_point_id": o.logistics_point_id,
+                "ship_by": o.ship_by,
+                "kg": round(o.kg, 6),
+                "fate": o.fate.value,
+                "kg_collected": round(o.kg_collected, 6),
+                "kg_from_stock": round(o.kg_from_stock, 6),
+                "kg_later_day": round(o.kg_later_day, 6),
+                "kg_unserved": round(o.kg_unserved, 6),
+                "task_ids": " ".join(o.task_ids),
+                "stock_age_days": " ".join(str(a) for a in o.stock_age_days),
+                "later_dates": " ".join(d.isoformat() for d in o.later_dates),
+                "cause": " ".join(o.causes),
+                "reason": "; ".join(o.reasons),
+            }
+            for o in self.orders
+        ]
+        return pd.DataFrame(rows, columns=ORDER_COLUMNS)
+
     def stops_gdf(self) -> Any:
         """Stops as a GeoDataFrame of points (EPSG:4326)."""
         import geopandas as gpd
@@ -288,4 +368,23 @@ _UNSERVED_COLUMNS = [
     "cause",
     "reason",
     "order_ids",
+]
+#: Columns of ``orders.csv`` (see :meth:`Plan.orders_frame`).
+ORDER_COLUMNS = [
+    "order_id",
+    "session_id",
+    "product_id",
+    "logistics_point_id",
+    "ship_by",
+    "kg",
+    "fate",
+    "kg_collected",
+    "kg_from_stock",
+    "kg_later_day",
+    "kg_unserved",
+    "task_ids",
+    "stock_age_days",
+    "later_dates",
+    "cause",
+    "reason",
 ]

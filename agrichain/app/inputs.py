@@ -23,6 +23,8 @@ PREFERRED_INSTANCE = "county"
 EDITABLE_TABLES = ("orders", "vehicles", "supply")
 #: Columns of the validation issues table.
 ISSUE_COLUMNS = ["file", "row", "column", "problem"]
+#: Name of the editors' row numbers (1-based, as issues name the rows).
+ROW_LABEL = "row"
 
 
 # ----- instances ------------------------------------------------------------------------
@@ -123,14 +125,20 @@ def edit_count(state: Any) -> int:
     return sum(len(state.get(k) or ()) for k in ("edited_rows", "added_rows", "deleted_rows"))
 
 
+def numbered(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with its rows numbered from 1 (index ``row``), as the editors show them."""
+    return frame.set_axis(pd.RangeIndex(1, len(frame) + 1, name=ROW_LABEL))
+
+
 def scenario_with_frames(scenario: Scenario, frames: Mapping[str, pd.DataFrame]) -> Scenario:
     """``scenario`` with some tables replaced by DataFrames, validated by the library.
 
-    Issues name the table and the 0-based row of the DataFrame.
+    Issues name the table and the 1-based row of its editor (the number shown at the
+    left of the table).
     """
-    tables: dict[str, pd.DataFrame | None] = {t: table_frame(scenario, t) for t in TABLES}
-    tables.update({t: f.reset_index(drop=True) for t, f in frames.items()})
-    return scenario_from_frames(scenario.settings, **tables)
+    tables: dict[str, pd.DataFrame] = {t: table_frame(scenario, t) for t in TABLES}
+    tables.update(frames)
+    return scenario_from_frames(scenario.settings, **{t: numbered(f) for t, f in tables.items()})
 
 
 # ----- filters and totals ---------------------------------------------------------------
@@ -230,6 +238,7 @@ __all__ = [
     "INSTANCES_ENV",
     "ISSUE_COLUMNS",
     "PREFERRED_INSTANCE",
+    "ROW_LABEL",
     "default_instance",
     "draft_masks",
     "edit_count",
@@ -239,6 +248,7 @@ __all__ = [
     "issues_frame",
     "list_instances",
     "merge_edited",
+    "numbered",
     "order_mask",
     "product_totals",
     "same_rows",

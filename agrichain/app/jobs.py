@@ -22,13 +22,11 @@ from typing import Any
 
 from agrichain.errors import InputIssue, ScenarioError
 from agrichain.model import RoutingSettings, Scenario
-from agrichain.pipeline import make_allocator, plan_day
+from agrichain.pipeline import DEFAULT_ALLOCATION, make_allocator, plan_day
 from agrichain.plan import Plan
 from agrichain.routing.engine import ENGINES
 from agrichain.spawning import hidden_main_script
 
-#: Allocation the page selects first: the nearest-farm rule, which plans in a moment.
-DEFAULT_ALLOCATION = "nearest"
 #: What the planner is told while each stage of the worker runs.
 STAGE_LABELS = {
     "starting": "starting the solver",
@@ -37,7 +35,11 @@ STAGE_LABELS = {
     "done": "finishing",
 }
 #: Modules the worker fork server imports once, so each plan starts at once.
-WORKER_PRELOAD = ["agrichain.app.jobs", "agrichain.pipeline", "agrichain.routing.ortools_engine"]
+WORKER_PRELOAD = [
+    "agrichain.app.jobs",
+    "agrichain.pipeline",
+    "agrichain.routing.engines.ortools_engine",
+]
 
 
 @dataclass(frozen=True)
@@ -48,7 +50,8 @@ class PlanOptions:
     solution_limit: int | None = None
     seed: int = 0
     engine: str = "auto"
-    allocation: str = "inventory"
+    allocation: str = DEFAULT_ALLOCATION
+    """The allocation method (the library's default unless chosen)."""
     drop_penalty_per_kg: float | None = None
     cost_per_km: float | None = None
     """One running cost per km for every vehicle (None: each vehicle's own)."""
@@ -352,7 +355,6 @@ class PlanJob:
 
 
 __all__ = [
-    "DEFAULT_ALLOCATION",
     "STAGE_LABELS",
     "WORKER_PRELOAD",
     "PlanJob",

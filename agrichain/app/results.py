@@ -1,6 +1,9 @@
-"""What a plan shows: headline numbers, the inventory planner's tables and their charts."""
+"""What a plan shows: headline numbers, each order's fate, the inventory planner's tables
+and their charts."""
 
 from __future__ import annotations
+
+from collections.abc import Collection
 
 import pandas as pd
 
@@ -17,8 +20,10 @@ from agrichain.inventory.tables import (
     TABLE_KG_COLUMN,
     TABLE_NAMES,
 )
-from agrichain.plan import Plan
+from agrichain.plan import Fate, Plan
 
+#: The fates an order can have, in display order.
+FATES = [fate.value for fate in Fate]
 #: Chart titles.
 STOCK_CHART_TITLE = "Stock by age over the days (kg)"
 FLOW_CHART_TITLE = "Daily flows (kg)"
@@ -100,6 +105,17 @@ def inventory_charts(tables: dict[str, pd.DataFrame]) -> list[tuple[str, pd.Data
     return [(title, chart) for title, chart in charts if chart is not None]
 
 
+def fate_counts(plan: Plan) -> dict[str, int]:
+    """Orders per fate, in :data:`FATES` order."""
+    return {fate.value: sum(1 for o in plan.orders if o.fate is fate) for fate in Fate}
+
+
+def orders_of_fates(plan: Plan, fates: Collection[str] = ()) -> pd.DataFrame:
+    """The plan's ``orders.csv`` rows whose fate is one of ``fates`` (all when empty)."""
+    frame = plan.orders_frame()
+    return frame[frame["fate"].isin(list(fates))] if fates else frame
+
+
 def kpi_values(plan: Plan) -> list[tuple[str, str]]:
     """Headline numbers of a plan as (label, text) pairs, in display order."""
     s = plan.summary
@@ -130,12 +146,15 @@ def plan_caption(result: PlanResult) -> str:
 
 
 __all__ = [
+    "FATES",
     "FLOW_CHART_TITLE",
     "STOCK_CHART_TITLE",
     "daily_flows",
+    "fate_counts",
     "inventory_charts",
     "inventory_tables",
     "kpi_values",
+    "orders_of_fates",
     "plan_caption",
     "spoilage_kg",
     "stock_age_chart_frame",

@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 import io
-import math
 import tempfile
 import zipfile
 from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
-from typing import Any
-
-import pandas as pd
 
 from agrichain.errors import InputIssue, ScenarioError
-from agrichain.io import columns, load_scenario, save_scenario, scenario_from_frames, table_frame
+from agrichain.io import load_scenario, read_table_file, replace_tables
 from agrichain.model import TABLES, Scenario
 
 #: Largest uncompressed scenario zip accepted.
@@ -113,18 +109,14 @@ def scenario_with_table_file(
 ) -> Scenario:
     """``scenario`` with one table replaced by an uploaded CSV or Excel file.
 
-    Validated like a scenario folder; issues name the uploaded file, with CSV line
-    numbers or Excel row numbers (header = row 1). An Excel workbook whose sheets are
-    named like tables replaces each of those tables.
+    Read and validated by the library like a table file of a scenario folder; issues
+    name the uploaded file, with CSV line numbers or Excel row numbers (header = row 1),
+    and the tables kept by their 1-based rows. An Excel workbook whose sheets are named
+    like tables replaces each of those tables.
     """
     if table not in TABLES:
         raise _problem(filename, f"unknown table '{table}'")
-    suffix = Path(filename).suffix.lower()
-    if suffix == ".csv":
-        return _with_csv(scenario, table, filename, data)
-    if suffix in (".xlsx", ".xlsm"):
-        return _with_excel(scenario, table, filename, data)
-    raise _problem(filename, f"expected a file ending in {', '.join(TABLE_SUFFIXES)}")
+    return replace_tables(scenario, read_table_file(table, filename, data))
 
 
 def uploaded_scenario(
@@ -143,83 +135,6 @@ def uploaded_scenario(
     chosen = upload_table(filename, table)
     updated = scenario_with_table_file(current, chosen, filename, data)
     return updated, f"{source} + {filename} ({chosen})"
-
-
-def _with_csv(scenario: Scenario, table: str, filename: str, data: bytes) -> Scenario:
-    with tempfile.TemporaryDirectory(prefix="agrichain-upload-") as tmp:
-        save_scenario(scenario, tmp)
-        (Path(tmp) / f"{table}.csv").write_bytes(data)
-        try:
-            return load_scenario(tmp)
-        except ScenarioError as exc:
-            raise _renamed(exc, {f"{table}.csv": filename, tmp: filename}) from None
-
-
-def _excel_cell(value: Any, text: bool) -> Any:
-    """A cell as the library reads it: blanks are None, numbers in text columns are text."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return None
-    if value is pd.NaT:
-        return None
-    if text and isinstance(value, int | float) and not isinstance(value, bool):
-        return str(int(value)) if float(value).is_integer() else str(value)
-    if isinstance(value, pd.Timestamp):
-        return value.to_pydatetime()
-    return value
-
-
-def _cleaned_sheet(table: str, frame: pd.DataFrame) -> pd.DataFrame:
-    """A sheet with trimmed headers, library cells and no blank rows (index = sheet row)."""
-    text = {c.name for c in columns(table) if c.type == "text"}
-    frame = frame.rename(columns=lambda c: str(c).strip())
-    cleaned = pd.DataFrame(
-        {c: [_excel_cell(v, c in text) for v in frame[c]] for c in frame.columns},
-        index=frame.index,
-        dtype=object,
-    )
-    blank = cleaned.apply(lambda r: all(v is None or v == "" for v in r), axis=1)
-    return cleaned.loc[~blank] if len(cleaned) else cleaned
-
-
-def _chosen_sheets(
-    sheets: Mapping[Any, pd.DataFrame], table: str, filename: str
-) -> tuple[dict[str, pd.DataFrame], dict[str, str]]:
-    """The sheets used per table and how issues name them: sheets named like tables,
-    else the first sheet as ``table``."""
-    named = {str(s).strip().lower(): (str(s), f) for s, f in sheets.items()}
-    named = {t: sf for t, sf in named.items() if t in TABLES}
-    if named:
-        chosen = {t: f for t, (_, f) in named.items()}
-        return chosen, {t: f"{filename} [{s}]" for t, (s, _) in named.items()}
-    if sheets:
-        return {table: next(iter(sheets.values()))}, {table: filename}
-    raise _problem(filename, "the workbook has no sheets")
-
-
-def _with_excel(scenario: Scenario, table: str, filename: str, data: bytes) -> Scenario:
-    try:
-        sheets = pd.read_excel(io.BytesIO(data), sheet_name=None, dtype=object)
-    except Exception as exc:  # openpyxl raises many types; all mean "unreadable"
-        raise _problem(filename, f"cannot read the workbook: {exc}") from None
-    chosen, labels = _chosen_sheets(sheets, table, filename)
-    frames = {t: table_frame(scenario, t) for t in TABLES}
-    excel_rows: dict[str, list[int]] = {}
-    for t, frame in chosen.items():
-        cleaned = _cleaned_sheet(t, frame)
-        excel_rows[t] = [int(i) + 2 for i in cleaned.index]
-        frames[t] = cleaned.reset_index(drop=True)
-    try:
-        return scenario_from_frames(scenario.settings, **frames)
-    except ScenarioError as exc:
-        out = []
-        for i in exc.issues:
-            if i.file in chosen:
-                rows = excel_rows[i.file]
-                row = rows[i.row] if i.row is not None and i.row < len(rows) else i.row
-                out.append(InputIssue(labels[i.file], row, i.column, i.message))
-            else:
-                out.append(i)
-        raise ScenarioError(out) from None
 
 
 __all__ = [

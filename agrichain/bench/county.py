@@ -7,7 +7,7 @@ pickup tasks come from the :class:`~agrichain.allocation.NearestFarmAllocator`;
 each engine plans the day with :func:`agrichain.pipeline.plan_day` at the same
 time limit, the plan is written to a folder and re-checked from its files with
 :func:`agrichain.verify.verify_plan` (windows, cut-off, maximum transit, cold
-chain, capacity, travel times) and :func:`agrichain.verify.conservation`.
+chain, capacity, travel times) and :func:`agrichain.verify.verify_orders`.
 
 The reference, :data:`PLAIN_GLS`, is the textbook OR-Tools setup on the same
 routing problem: ``PATH_CHEAPEST_ARC`` first solution, then guided local
@@ -42,7 +42,7 @@ from agrichain.plan import Plan
 from agrichain.routing import engine as engine_registry
 from agrichain.routing.engine import Engine
 from agrichain.routing.problem import RoutingProblem, RoutingSolution, SolveParams
-from agrichain.verify import conservation, verify_plan
+from agrichain.verify import verify_orders, verify_plan
 
 #: Name under which the plain OR-Tools reference runs.
 PLAIN_GLS = "plain-gls"
@@ -50,8 +50,6 @@ PLAIN_GLS = "plain-gls"
 PLAIN_FIRST_SOLUTION = "PATH_CHEAPEST_ARC"
 #: A served task whose transit is at least this share of its limit counts as "tight".
 TIGHT_SHARE = 0.9
-#: Conservation tolerance per product (kg).
-CONSERVATION_TOL_KG = 0.05
 
 ProgressFn = Callable[[int, int, dict[str, Any]], None]
 
@@ -86,7 +84,7 @@ COLUMNS = [
 
 def solve_plain_gls(problem: RoutingProblem, params: SolveParams) -> RoutingSolution:
     """Plain OR-Tools: PATH_CHEAPEST_ARC first solution + guided local search, same limits."""
-    from agrichain.routing.ortools_engine import solve_ortools
+    from agrichain.routing.engines.ortools_engine import solve_ortools
 
     return solve_ortools(problem, params, first_solution=PLAIN_FIRST_SOLUTION)
 
@@ -117,13 +115,11 @@ def drop_penalty(scenario: Scenario, plan: Plan) -> float:
 
 def check_written_plan(scenario_dir: Path, plan_dir: Path) -> dict[str, int]:
     """Counts from the written files: violations (:func:`~agrichain.verify.verify_plan` and
-    conservation), served tasks whose transit and cold chain were checked, tight transits."""
+    :func:`~agrichain.verify.verify_orders`), served tasks whose transit and cold chain were
+    checked, tight transits."""
     products = pd.read_csv(scenario_dir / "products.csv", dtype=str, keep_default_na=False)
     cold = set(products.loc[products["needs_cold_chain"].str.lower() == "true", "product_id"])
-    violations = verify_plan(scenario_dir, plan_dir)
-    for product, (ordered, accounted) in conservation(scenario_dir, plan_dir).items():
-        if abs(ordered - accounted) > CONSERVATION_TOL_KG:
-            violations.append(f"{product}: ordered {ordered:.3f} kg, accounted {accounted:.3f}")
+    violations = verify_plan(scenario_dir, plan_dir) + verify_orders(scenario_dir, plan_dir)
     tasks = pd.read_csv(plan_dir / "tasks.csv", dtype={"vehicle_id": str}, keep_default_na=False)
     served = tasks[tasks["vehicle_id"] != ""]
     transit = pd.to_numeric(served["transit_min"])

@@ -5,13 +5,13 @@ distance from the returned routes, check feasibility independently
 (:func:`agrichain.routing.check.check_solution`: capacity, windows, fleet, every
 visit routed) and compare with the best-known solution (BKS, from a ``.sol``
 file beside the instance or from ``bks.csv``). Optionally run plain PyVRP
-(:func:`agrichain.routing.reference.run_pyvrp_reference`) with the same time
+(:func:`agrichain.routing.engines.reference.run_pyvrp_reference`) with the same time
 limit on the same instance for a cost ratio.
 
-The pickup-and-delivery sets (``darp``, ``pdptw``; :mod:`agrichain.routing.pdp_readers`)
+The pickup-and-delivery sets (``darp``, ``pdptw``; :mod:`agrichain.routing.sets.pdp_readers`)
 are verified and costed in real numbers from the routes' node sequences
-(:func:`~agrichain.routing.pdp_verify.verify_real`,
-:func:`~agrichain.routing.pdp_verify.real_distance`); a solution that drops a
+(:func:`~agrichain.routing.sets.pdp_verify.verify_real`,
+:func:`~agrichain.routing.sets.pdp_verify.real_distance`); a solution that drops a
 visit counts as infeasible. ``--set all`` stays Solomon + X (runtime); the
 DARP and Li & Lim sets run with ``--set darp`` / ``--set pdptw`` or by name.
 The sets live in :mod:`agrichain.bench.routing_sets`, the tables in
@@ -39,12 +39,12 @@ from agrichain.bench.routing_sets import (
 from agrichain.bench.routing_tables import format_routing_table
 from agrichain.routing.check import check_solution
 from agrichain.routing.engine import solve
-from agrichain.routing.pdp_readers import load_pdp_instance
-from agrichain.routing.pdp_sets import PdpInstance, pdp_kind
-from agrichain.routing.pdp_verify import real_distance, verify_real
+from agrichain.routing.engines.reference import run_pyvrp_reference
 from agrichain.routing.problem import RoutingProblem, RoutingSolution, SolveParams, SolveStatus
-from agrichain.routing.reference import run_pyvrp_reference
-from agrichain.routing.vrplib import BenchmarkInstance, load_instance
+from agrichain.routing.sets.pdp_readers import load_pdp_instance
+from agrichain.routing.sets.pdp_sets import PdpInstance, pdp_kind
+from agrichain.routing.sets.pdp_verify import real_distance, verify_real
+from agrichain.routing.sets.vrplib import BenchmarkInstance, load_instance
 
 ProgressFn = Callable[[int, int, dict[str, Any]], None]
 
@@ -260,7 +260,7 @@ def run_routing_bench(
     pyvrp_feasible, pyvrp_wall_s and ratio (agrichain cost / PyVRP cost).
     Rows of the DARP and Li & Lim sets have :data:`PDP_COLUMNS` instead: cost is
     the real distance, gap_pct is NaN unless the solution is feasible by
-    :func:`~agrichain.routing.pdp_verify.verify_real` (violations counts its
+    :func:`~agrichain.routing.sets.pdp_verify.verify_real` (violations counts its
     findings, contract_violations those of ``check_solution`` on the integer
     problem), bks_vehicles only for Li & Lim. A run mixing both kinds has the
     union of the columns.

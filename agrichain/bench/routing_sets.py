@@ -7,8 +7,8 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
-from agrichain.routing.pdp_sets import PdpInstance
-from agrichain.routing.vrplib import BenchmarkInstance
+from agrichain.routing.sets.pdp_sets import PdpInstance
+from agrichain.routing.sets.vrplib import BenchmarkInstance
 
 #: Benchmark sets: name -> (sub-directory of the benchmarks directory, file pattern).
 SETS: dict[str, tuple[str, str]] = {
@@ -19,7 +19,8 @@ SETS: dict[str, tuple[str, str]] = {
 }
 #: The sets ``--set all`` runs (DARP and Li & Lim are left out to keep its runtime).
 ALL_SETS = ("solomon", "x")
-#: Set name of each pickup-and-delivery file kind (:func:`agrichain.routing.pdp_sets.pdp_kind`).
+#: Set name of each pickup-and-delivery file kind
+#: (:func:`agrichain.routing.sets.pdp_sets.pdp_kind`).
 PDP_SET_OF_KIND = {"darp": "darp", "lilim": "pdptw"}
 #: Environment variable that overrides the benchmarks directory.
 BENCHMARKS_ENV = "AGRICHAIN_BENCHMARKS"

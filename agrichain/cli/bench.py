@@ -132,3 +132,35 @@ def bench_inventory(
         kwargs["modes"] = tuple(modes)
     frame = run_step(lambda: run_inventory_bench(**kwargs))
     Console(highlight=False).print(format_inventory_table(frame), markup=False, soft_wrap=True)
+
+
+@bench_app.command("allocation")
+def bench_allocation(
+    cases: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--cases",
+            help="county suichang-300 lanxi-150 anji-200 (default: these four); stress cases: "
+            "f120-tight suichang-300-half anji-200-half.",
+        ),
+    ] = None,
+    time_limit: Annotated[
+        float, typer.Option("--time-limit", min=0.1, help="Seconds per plan_day call.")
+    ] = 60.0,
+    solution_limit: Annotated[
+        int | None, typer.Option("--solution-limit", min=1, help="Routing solution limit.")
+    ] = None,
+    seed: Annotated[int, typer.Option("--seed")] = 0,
+) -> None:
+    """Plan with the inventory allocator and route: kg allocated today, dropped by routing,
+    refused; ATP against routing the forecast as orders."""
+    from agrichain.bench.allocation import format_allocation_table, run_allocation_bench
+
+    def progress(done: int, total: int, row: dict[str, Any]) -> None:
+        if interactive():
+            err_console().print(f"[{done}/{total}] {row['case']}", markup=False)
+
+    frame = run_step(
+        lambda: run_allocation_bench(cases or None, time_limit, seed, solution_limit, progress)
+    )
+    Console(highlight=False).print(format_allocation_table(frame), markup=False, soft_wrap=True)

@@ -15,12 +15,13 @@ from agrichain.cli.shell import (
     EXIT_INPUT,
     EXIT_OK,
     EXIT_PARTIAL,
+    OneLineErrors,
     err_console,
     interactive,
+    print_issues,
     progress_bar,
     run_step,
 )
-from agrichain.errors import ScenarioError
 
 app = typer.Typer(
     name="agrichain",
@@ -28,6 +29,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    cls=OneLineErrors,
 )
 
 app.add_typer(bench_app, name="bench")
@@ -86,38 +88,61 @@ def plan(
         int | None, typer.Option("--inv-threads", min=1, help="Inventory solver threads.")
     ] = None,
 ) -> None:
-    """Plan the planning date: allocation, collection routes, and the output files."""
+    """Plan the planning date: allocation, collection routes, and the output files.
+
+    The --out folder is checked and locked before the solve and replaced as a whole
+    after it. SIGINT (Ctrl-C) or SIGTERM stops the command: no plan is written, the
+    old one stays, and the exit code is 130 or 143.
+    """
     started = time.monotonic()  # the time limit bounds the whole command
-    from agrichain.io import load_scenario, write_plan
+    from agrichain.clock import Interrupted, stop_on_signals
+    from agrichain.io import load_scenario, plan_files
+    from agrichain.io.plan_folder import claim_plan_folder
     from agrichain.pipeline import make_allocator, plan_day, routing_params
 
-    scenario = run_step(lambda: load_scenario(scenario_dir))
-    inventory_options = {
-        "solver": inv_solver,
-        "time_limit_s": inv_time_limit,
-        "mip_gap": inv_gap,
-        "threads": inv_threads,
-    }
-    if allocation is AllocationMethod.nearest:
-        inventory_options = {}
-    allocator = run_step(lambda: make_allocator(allocation.value, **inventory_options))
-    shown_limit_s = run_step(lambda: routing_params(scenario, time_limit).time_limit_s)
-    with progress_bar(shown_limit_s) as report:
-        result = run_step(
-            lambda: plan_day(
-                scenario,
-                time_limit_s=time_limit,
-                seed=seed,
-                solution_limit=solution_limit,
-                engine=engine,
-                workers=workers,
-                allocator=allocator,
-                progress=report,
-                started_s=started,
-            )
-        )
-    run_step(lambda: write_plan(result, out))
-    s = result.summary
+    with stop_on_signals() as stop:
+        try:
+            with run_step(lambda: claim_plan_folder(out)) as folder:
+                scenario = run_step(lambda: load_scenario(scenario_dir))
+                inventory_options = {
+                    "solver": inv_solver,
+                    "time_limit_s": inv_time_limit,
+                    "mip_gap": inv_gap,
+                    "threads": inv_threads,
+                }
+                if allocation is AllocationMethod.nearest:
+                    inventory_options = {}
+                allocator = run_step(lambda: make_allocator(allocation.value, **inventory_options))
+                shown_limit_s = run_step(lambda: routing_params(scenario, time_limit).time_limit_s)
+                with progress_bar(shown_limit_s) as report:
+                    result = run_step(
+                        lambda: plan_day(
+                            scenario,
+                            time_limit_s=time_limit,
+                            seed=seed,
+                            solution_limit=solution_limit,
+                            engine=engine,
+                            workers=workers,
+                            allocator=allocator,
+                            progress=report,
+                            started_s=started,
+                        )
+                    )
+                files = run_step(lambda: plan_files(result))
+                with stop.held():  # once begun, the swap finishes (it takes milliseconds)
+                    run_step(lambda: folder.write(files))
+        except Interrupted as stopped:
+            err_console().print("agrichain: interrupted; no plan written", markup=False)
+            raise typer.Exit(stopped.exit_code) from None
+    if stop.received is not None:
+        err_console().print(f"agrichain: interrupted; the plan was written to {out}", markup=False)
+        raise typer.Exit(Interrupted(stop.received).exit_code)
+    _print_summary(result.summary, out)
+    raise typer.Exit(EXIT_OK if result.is_complete() else EXIT_PARTIAL)
+
+
+def _print_summary(s: dict[str, Any], out: Path) -> None:
+    """The plan's one-line summary, for a person at a terminal."""
     if interactive():
         Console(highlight=False).print(
             f"{s['status']}: {s['vehicles_used']} vehicles, {s['distance_km']:.1f} km, "
@@ -125,7 +150,6 @@ def plan(
             f"{s['kg_unserved']:.1f} kg unserved → {out}",
             markup=False,
         )
-    raise typer.Exit(EXIT_OK if result.is_complete() else EXIT_PARTIAL)
 
 
 @app.command()
@@ -154,16 +178,14 @@ def atp(
 def validate(
     scenario_dir: Annotated[Path, typer.Argument(help="Scenario folder to check.")],
 ) -> None:
-    """Check a scenario folder and list every problem (file, row, column)."""
-    from agrichain.io import load_scenario
+    """Check a scenario folder and list every problem (file, row, column) and warning."""
+    from agrichain.io import check_scenario
 
-    try:
-        scenario = load_scenario(scenario_dir)
-    except ScenarioError as exc:
-        console = err_console()
-        for issue in exc.issues:
-            console.print(f"agrichain: error: {issue}", markup=False)
-        raise typer.Exit(EXIT_INPUT) from None
+    check = run_step(lambda: check_scenario(scenario_dir))
+    print_issues(check.errors, check.warnings)
+    scenario = check.scenario
+    if scenario is None:
+        raise typer.Exit(EXIT_INPUT)
     if interactive():
         Console(highlight=False).print(
             f"ok: {len(scenario.farms)} farms, {len(scenario.logistics_points)} logistics points, "

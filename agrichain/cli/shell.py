@@ -5,15 +5,17 @@ from __future__ import annotations
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+import warnings
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from typer.core import TyperGroup
 
-from agrichain.errors import AgrichainError, ScenarioError
+from agrichain.errors import AgrichainError, InputIssue, ScenarioError, ScenarioWarning
 
 EXIT_OK = 0
 EXIT_INTERNAL = 1
@@ -39,8 +41,35 @@ def fail(message: str, code: int) -> typer.Exit:
     return typer.Exit(code)
 
 
+def print_issues(errors: Iterable[InputIssue], doubts: Iterable[InputIssue] = ()) -> None:
+    """One line per input error and per warning, on standard error."""
+    console = err_console()
+    for issue in errors:
+        console.print(f"agrichain: error: {issue}", markup=False)
+    for issue in doubts:
+        console.print(f"agrichain: warning: {issue}", markup=False)
+
+
+def _print_warnings(caught: Sequence[warnings.WarningMessage]) -> None:
+    """Scenario warnings as lines; any other warning as Python shows it."""
+    print_issues((), [w.message.issue for w in caught if isinstance(w.message, ScenarioWarning)])
+    for w in caught:
+        if not isinstance(w.message, ScenarioWarning):
+            warnings.showwarning(w.message, w.category, w.filename, w.lineno, w.file, w.line)
+
+
 def run_step(action: Callable[[], T]) -> T:
-    """Run ``action``, turning exceptions into one error line and an exit code."""
+    """Run ``action``, turning exceptions into one error line and an exit code, and
+    scenario warnings into warning lines."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ScenarioWarning)
+        try:
+            return _run(action)
+        finally:
+            _print_warnings(caught)
+
+
+def _run(action: Callable[[], T]) -> T:
     try:
         return action()
     except ScenarioError as exc:
@@ -53,6 +82,36 @@ def run_step(action: Callable[[], T]) -> T:
         raise
     except Exception as exc:
         raise fail(f"internal error: {type(exc).__name__}: {exc}", EXIT_INTERNAL) from None
+
+
+class OneLineErrors(TyperGroup):
+    """The command group whose usage errors (a bad option, a missing argument) are one
+    line ``agrichain: error: …`` and exit 2, not a framed box; ``--help`` is unchanged."""
+
+    def main(  # type: ignore[override]
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode, **extra)
+        try:
+            code = super().main(args, prog_name, complete_var, False, **extra)
+        except typer.Abort:
+            _exit_with("aborted", EXIT_INTERNAL)
+        except typer.TyperException as exc:  # click's errors: bad options, missing arguments
+            if type(exc).__name__ == "NoArgsIsHelpError":  # the help is shown already
+                sys.exit(EXIT_INPUT)
+            _exit_with(exc.format_message(), getattr(exc, "exit_code", EXIT_INPUT))
+        sys.exit(code if isinstance(code, int) else EXIT_OK)
+
+
+def _exit_with(message: str, code: int) -> NoReturn:
+    err_console().print(f"agrichain: error: {message}", markup=False)
+    sys.exit(code)
 
 
 @contextmanager
@@ -101,9 +160,11 @@ __all__ = [
     "EXIT_INTERNAL",
     "EXIT_OK",
     "EXIT_PARTIAL",
+    "OneLineErrors",
     "err_console",
     "fail",
     "interactive",
+    "print_issues",
     "progress_bar",
     "run_step",
 ]

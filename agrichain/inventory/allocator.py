@@ -32,7 +32,7 @@ def allocate_job(
         shortfalls=plan.shortfalls,
         method="inventory",
         status=plan.status,
-        covered_otherwise_kg=plan.covered_otherwise_kg,
+        order_sources=plan.order_sources,
         summary=summary,
         tables=tables,
     )

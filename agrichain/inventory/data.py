@@ -16,7 +16,6 @@ Conventions (see ``docs/inventory.md``):
 from __future__ import annotations
 
 import dataclasses
-import math
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -25,7 +24,8 @@ from typing import Literal
 import numpy as np
 
 from agrichain.geo import GreatCircleTravel, TravelModel
-from agrichain.model import KG_PER_T, Scenario, Settings, minutes_of_day
+from agrichain.inventory.fleet import MIN_FLEET_KG, Fleet, estimate_fleet
+from agrichain.model import Scenario, Settings, minutes_of_day
 
 #: Quantities below this many kg are solver noise.
 KG_EPS = 1e-6
@@ -152,10 +152,13 @@ class InventoryData:
     """(farms, lps, products) whether goods may travel farm → lp (transit, cut-off, fleet)."""
     storage_kg: np.ndarray
     """(lps, 2) ambient, cold capacity."""
+    fleet: Fleet
+    """Each vehicle's kg per day at each lp it can reach (see :mod:`agrichain.inventory.fleet`)."""
     transport_kg: np.ndarray
-    """(lps, 2) kg per day all vehicles / refrigerated vehicles of an lp can bring in."""
+    """(lps, 2) kg per day all / cold-chain goods an lp could receive if every vehicle able
+    to reach it spent its day there (an upper bound: the fleet's day is shared)."""
     trips: dict[str, float]
-    """Loads per shift used for each vehicle."""
+    """Loads per shift of each vehicle to its home point."""
     buckets: list[Bucket]
     by_lp_product: dict[tuple[int, int], list[int]] = field(default_factory=dict)
     forecast_ignored_kg: float = 0.0
@@ -167,40 +170,6 @@ def _travel(scenario: Scenario, travel: TravelModel | None) -> TravelModel:
         return travel
     t = scenario.settings.travel
     return GreatCircleTravel(speed_kmh=t.speed_kmh, circuity=t.circuity)
-
-
-def _trips(
-    scenario: Scenario, options: InventoryOptions, duration_min: np.ndarray, farm_kg: float
-) -> dict[str, float]:
-    """Loads per shift per vehicle: given, or window / (estimated minutes per load)."""
-    if options.trips_per_shift is not None:
-        return {v.vehicle_id: float(options.trips_per_shift) for v in scenario.vehicles}
-    n_farms = len(scenario.farms)
-    lp_index = {p.logistics_point_id: i for i, p in enumerate(scenario.logistics_points)}
-    farm_farm = duration_min[:n_farms, :n_farms].copy()
-    np.fill_diagonal(farm_farm, np.inf)
-    hop = float(np.mean(np.min(farm_farm, axis=1))) if n_farms > 1 else 0.0
-    farm_stop = float(np.mean([f.stop_min for f in scenario.farms]))
-    loading_per_t = float(np.mean([f.loading_min_per_t for f in scenario.farms]))
-    out: dict[str, float] = {}
-    for v in scenario.vehicles:
-        lp = scenario.logistics_point[v.home_logistics_point_id]
-        i = lp_index[lp.logistics_point_id]
-        window = min(minutes_of_day(v.shift_end), minutes_of_day(lp.cutoff)) - max(
-            minutes_of_day(v.shift_start), minutes_of_day(lp.open)
-        )
-        stops = max(1.0, math.ceil(v.capacity_kg / max(farm_kg, 1.0)))
-        load_t = v.capacity_kg / KG_PER_T
-        cycle = (
-            2.0 * float(np.mean(duration_min[n_farms + i, :n_farms]))
-            + stops * farm_stop
-            + (stops - 1.0) * hop
-            + loading_per_t * load_t
-            + lp.stop_min
-            + lp.handling_min(v.capacity_kg)
-        )
-        out[v.vehicle_id] = float(max(1, math.floor(max(window, 0) / max(cycle, 1.0))))
-    return out
 
 
 def _order_buckets(
@@ -299,39 +268,6 @@ def prepare(
         oldest[p] = max(oldest[p], a)
     max_age = [min(life[p] - 1, horizon - 1 + oldest[p]) for p in range(len(products))]
 
-    # --- travel, arcs ------------------------------------------------------------
-    tm = _travel(scenario, travel).matrix(
-        [f.lat for f in farms] + [p.lat for p in lps], [f.lon for f in farms] + [p.lon for p in lps]
-    )
-    n_f = len(farms)
-    dist = np.asarray(tm.distance_km, dtype=float)[:n_f, n_f:]
-    dur = np.asarray(tm.duration_min, dtype=float)[:n_f, n_f:]
-    farm_days = max(1, len(supply))
-    trips = _trips(
-        scenario,
-        options,
-        np.asarray(tm.duration_min, dtype=float),
-        sum(supply.values()) / farm_days,
-    )
-    transport = np.zeros((len(lps), 2))
-    for v in scenario.vehicles:
-        i = lp_ix[v.home_logistics_point_id]
-        kg = v.capacity_kg * trips[v.vehicle_id]
-        transport[i, 0] += kg
-        if v.refrigerated:
-            transport[i, 1] += kg
-    storage = np.array([[p.ambient_capacity_kg, p.cold_capacity_kg] for p in lps], dtype=float)
-    cold = [p.needs_cold_chain for p in products]
-    max_transit = np.array([p.max_transit_min for p in products])
-    # the pickup window bounds the start of loading; the drive ends with the point's stop
-    earliest = np.array([minutes_of_day(f.pickup_open) for f in farms], dtype=float)
-    cutoff = np.array([minutes_of_day(p.cutoff) for p in lps])
-    to_lp = dur + np.array([p.stop_min for p in lps], dtype=float)[None, :]
-    in_time = (earliest[:, None] + to_lp) <= cutoff[None, :]
-    arc_ok = (to_lp[:, :, None] <= max_transit[None, None, :]) & in_time[:, :, None]
-    fleet = np.stack([transport[:, 1] if c else transport[:, 0] for c in cold], axis=1)
-    arc_ok &= (fleet > 0)[None, :, :]
-
     # --- demand buckets ---------------------------------------------------------------
     buckets, confirmed = _order_buckets(scenario, lp_ix, prod_ix)
     forecast, ignored = _forecast_buckets(
@@ -341,6 +277,28 @@ def prepare(
     by_lp_product: dict[tuple[int, int], list[int]] = defaultdict(list)
     for b in buckets:
         by_lp_product[(b.lp, b.product)].append(b.index)
+
+    # --- travel, arcs, fleet -------------------------------------------------------------
+    tm = _travel(scenario, travel).matrix(
+        [f.lat for f in farms] + [p.lat for p in lps], [f.lon for f in farms] + [p.lon for p in lps]
+    )
+    n_f = len(farms)
+    duration = np.asarray(tm.duration_min, dtype=float)
+    dist = np.asarray(tm.distance_km, dtype=float)[:n_f, n_f:]
+    cold = [p.needs_cold_chain for p in products]
+    max_transit = np.array([p.max_transit_min for p in products])
+    # the pickup window bounds the start of loading; the drive ends with the point's stop
+    earliest = np.array([minutes_of_day(f.pickup_open) for f in farms], dtype=float)
+    cutoff = np.array([minutes_of_day(p.cutoff) for p in lps])
+    to_lp = duration[:n_f, n_f:] + np.array([p.stop_min for p in lps], dtype=float)[None, :]
+    in_time = (earliest[:, None] + to_lp) <= cutoff[None, :]
+    arc_ok = (to_lp[:, :, None] <= max_transit[None, None, :]) & in_time[:, :, None]
+    demand = (sum(b.kg for b in buckets), sum(b.kg for b in buckets if cold[b.product]))
+    fleet = estimate_fleet(scenario, duration, supply, arc_ok, demand, options.trips_per_shift)
+    transport = fleet.point_kg()
+    reach = np.stack([transport[:, 1] if c else transport[:, 0] for c in cold], axis=1)
+    arc_ok &= (reach > MIN_FLEET_KG)[None, :, :]
+    storage = np.array([[p.ambient_capacity_kg, p.cold_capacity_kg] for p in lps], dtype=float)
 
     return InventoryData(
         scenario=scenario,
@@ -357,8 +315,9 @@ def prepare(
         distance_km=dist,
         arc_ok=arc_ok,
         storage_kg=storage,
+        fleet=fleet,
         transport_kg=transport,
-        trips=trips,
+        trips=fleet.trips,
         buckets=buckets,
         by_lp_product=dict(by_lp_product),
         forecast_ignored_kg=ignored,

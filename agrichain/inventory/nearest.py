@@ -6,9 +6,13 @@ from collections import defaultdict
 
 import numpy as np
 
-from agrichain.allocation import KG_TOLERANCE, Allocation, PickupTask, Shortfall
+from agrichain.allocation import KG_TOLERANCE, Allocation, OrderSource, PickupTask, Shortfall
 from agrichain.geo import haversine_km
 from agrichain.model import Order, Scenario
+from agrichain.plan import Fate
+
+FlowKey = tuple[str, str, str]
+"""(farm, product, logistics point) of a pickup task."""
 
 
 def _storage_room(scenario: Scenario) -> dict[tuple[str, bool], float]:
@@ -23,6 +27,7 @@ class NearestFarmAllocator:
     """Greedy rule: each order, earliest ship-by first, takes today's harvest from the
     farms nearest (great-circle) to its logistics point, respecting farm supply and the
     logistics point's ambient or cold storage capacity. Whatever remains is a shortfall.
+    Every kg it allocates is collected today; it ignores stock and later days.
 
     Ties are broken by ids, so the result is deterministic.
     """
@@ -39,9 +44,9 @@ class NearestFarmAllocator:
             lp: [farm_ids[j] for j in np.lexsort((farm_ids, dist[i]))]
             for i, lp in enumerate(lp_ids)
         }
-        # kg per (farm, product, lp) and the orders served by it
-        flows: dict[tuple[str, str, str], float] = defaultdict(float)
-        served_by: dict[tuple[str, str, str], list[str]] = defaultdict(list)
+        # kg per (farm, product, lp), and per order the kg it takes from each
+        flows: dict[FlowKey, float] = defaultdict(float)
+        served_by: dict[FlowKey, dict[str, float]] = defaultdict(dict)
         shortfalls: list[Shortfall] = []
         orders: list[Order] = sorted(scenario.orders, key=lambda o: (o.ship_by, o.order_id))
         for order in orders:
@@ -62,7 +67,7 @@ class NearestFarmAllocator:
                 room[(lp, cold)] -= take
                 key = (farm, order.product_id, lp)
                 flows[key] += take
-                served_by[key].append(order.order_id)
+                served_by[key][order.order_id] = take
                 need -= take
             if need > KG_TOLERANCE:
                 if room[(lp, cold)] <= KG_TOLERANCE:
@@ -82,6 +87,17 @@ class NearestFarmAllocator:
             )
             for n, ((farm, product, lp), kg) in enumerate(sorted(flows.items()), start=1)
         )
+        sources = tuple(
+            OrderSource(order_id=oid, fate=Fate.COLLECTED, kg=kg, task_id=task.task_id)
+            for task in tasks
+            for oid, kg in served_by[
+                (task.farm_id, task.product_id, task.logistics_point_id)
+            ].items()
+        )
         return Allocation(
-            tasks=tasks, shortfalls=tuple(shortfalls), method="nearest-farm", status="heuristic"
+            tasks=tasks,
+            shortfalls=tuple(shortfalls),
+            method="nearest-farm",
+            status="heuristic",
+            order_sources=sources,
         )

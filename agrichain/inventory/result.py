@@ -1,4 +1,5 @@
-"""From solver values to the plan: tables, today's pickup tasks, shortfalls with reasons."""
+"""From solver values to the plan: tables, today's pickup tasks, shortfalls with reasons,
+and where each order's kg come from (:mod:`agrichain.inventory.fates`)."""
 
 from __future__ import annotations
 
@@ -12,9 +13,11 @@ import pandas as pd
 
 from agrichain.allocation import PickupTask, Shortfall
 from agrichain.inventory.data import KG_EPS, Bucket, InventoryData
+from agrichain.inventory.fates import AgeRows, OrderShipments, split_bucket, trace_orders
 from agrichain.inventory.fifo import stock_by_age
 from agrichain.inventory.inventory_plan import InventoryPlan
 from agrichain.inventory.milp import BuiltMilp
+from agrichain.inventory.milp.fleet import fleet_full_reason, no_vehicle_reason
 from agrichain.inventory.report import SolveReport
 from agrichain.inventory.summary import plan_summary
 from agrichain.inventory.tables import (
@@ -36,8 +39,6 @@ Key3 = tuple[int, int, int]
 Usage = dict[str, dict[Any, float]]
 """kg used per resource: supply (d,f,p), transport (d,h,class), storage (d,h,class),
 on_hand and received (d,h,p)."""
-ShippedToday = dict[tuple[int, int], list[tuple[str, float]]]
-"""Per (lp, product): (order id, kg) shipped on day 0, earliest ship-by first."""
 
 
 def _clean(x: float) -> float:
@@ -87,19 +88,16 @@ def _reason(data: InventoryData, milp: BuiltMilp, usage: Usage, bk: Bucket) -> s
         (d, f) for (d, f, pp) in data.supply if pp == p and d in days and data.arc_ok[f, h, p]
     ]
     if not sources:
-        if data.transport_kg[h, cold] <= 0:
-            kind = "refrigerated vehicle" if cold else "vehicle"
-            return f"no {kind} based at {hub} to collect {pid}"
-        return f"no harvest of {pid} can reach {hub} fresh by its ship-by day {due}"
+        return no_vehicle_reason(data, h, p) or (
+            f"no harvest of {pid} can reach {hub} fresh by its ship-by day {due}"
+        )
     if all(
         usage["supply"].get((d, f, p), 0.0) >= data.supply[(d, f, p)] - 1e-4 for d, f in sources
     ):
         return f"not enough supply of {pid} for {hub} by its ship-by day {due}"
-    for d in days:
-        for c in sorted({0, cold}):
-            if usage["transport"].get((d, h, c), 0.0) >= milp.transport_cap[(d, h, c)] - 1e-4:
-                fleet = "refrigerated transport" if c else "transport"
-                return f"{fleet} capacity of {hub} exhausted on {_day_text(data, d)}"
+    fleet_full = fleet_full_reason(data, milp, h, p, days)
+    if fleet_full:
+        return fleet_full
     for d in days:
         if usage["storage"].get((d, h, cold), 0.0) >= milp.storage_cap[(d, h, cold)] - 1e-4:
             return f"{'cold' if cold else 'ambient'} storage at {hub} full on {_day_text(data, d)}"
@@ -126,9 +124,12 @@ def extract_plan(
         },
     )
     flows = _flows(solved)
-    inventory, spoilage, shipped_old = _stock(solved)
-    lost_sales, shortfalls, shipped_today = _demand(solved)
-    tasks = _tasks(data, flows, shipped_today, shipped_old)
+    inventory, spoilage, ages = _stock(solved)
+    lost_sales, shortfalls, shipments = _demand(solved)
+    need_kg = _order_kg(sc)
+    for sf in shortfalls:
+        need_kg[sf.order_id] -= sf.kg
+    tasks, sources = trace_orders(data, _tasks(data, flows), ages, shipments, need_kg)
     return InventoryPlan(
         scenario=sc,
         options=data.options,
@@ -142,7 +143,7 @@ def extract_plan(
         },
         tasks=tuple(tasks),
         shortfalls=tuple(shortfalls),
-        covered_otherwise_kg=_covered_otherwise(data, shortfalls, tasks),
+        order_sources=sources,
         summary=plan_summary(data, milp, report, build_s, lost_sales, spoilage, solved.val.values),
         data=data,
         bucket_lost_kg={k: _clean(solved.val(v)) for k, v in milp.lost.items()},
@@ -167,13 +168,13 @@ def _flows(solved: _Solved) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=FLOW_COLUMNS)
 
 
-def _stock(solved: _Solved) -> tuple[pd.DataFrame, pd.DataFrame, dict[Key3, float]]:
-    """Inventory and spoilage tables (stock by age, FIFO) and the kg shipped from stock
-    older than a day; books storage and on-hand kg in ``usage``."""
+def _stock(solved: _Solved) -> tuple[pd.DataFrame, pd.DataFrame, AgeRows]:
+    """Inventory and spoilage tables (stock by age, FIFO) and the kg by age behind them;
+    books storage and on-hand kg in ``usage``."""
     data, milp = solved.data, solved.milp
     inv_rows: list[tuple[Any, ...]] = []
     spoil_rows: list[tuple[Any, ...]] = []
-    shipped_old: dict[Key3, float] = defaultdict(float)
+    ages: AgeRows = {}
     pairs = sorted({(h, p) for (_, h, p) in milp.waste} | {(h, p) for (h, p, _) in data.initial})
     for h, p in pairs:
         opening: dict[int, float] = {
@@ -187,10 +188,10 @@ def _stock(solved: _Solved) -> tuple[pd.DataFrame, pd.DataFrame, dict[Key3, floa
             closing = _clean(solved.val(milp.stock.get(key)))
             waste = _clean(solved.val(milp.waste.get(key)))
             rows, opening = stock_by_age(data.life_days[p], opening, rcv, closing, waste)
-            _stock_rows(solved, key, rows, (inv_rows, spoil_rows), shipped_old)
+            ages[key] = _stock_rows(solved, key, rows, (inv_rows, spoil_rows))
     inventory = pd.DataFrame(inv_rows, columns=INVENTORY_COLUMNS)
     spoilage = pd.DataFrame(spoil_rows, columns=SPOILAGE_COLUMNS)
-    return inventory, spoilage, shipped_old
+    return inventory, spoilage, ages
 
 
 def _stock_rows(
@@ -198,36 +199,36 @@ def _stock_rows(
     key: Key3,
     by_age: dict[int, list[float]],
     out: tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]],
-    shipped_old: dict[Key3, float],
-) -> None:
-    """Inventory and spoilage rows of one (day, lp, product), by age."""
+) -> dict[int, tuple[float, float, float, float, float]]:
+    """Inventory and spoilage rows of one (day, lp, product); its kg by age, rounded."""
     data, usage = solved.data, solved.usage
     d, h, p = key
     inv_rows, spoil_rows = out
     life = data.life_days[p]
     c = int(data.cold[p])
     where = (d, solved.dates[d], data.lp_ids[h], data.product_ids[p])
+    rounded = {}
     for a in sorted(by_age):
         o, r, s_kg, w, k = (_kg(x) for x in by_age[a])
+        rounded[a] = (o, r, s_kg, w, k)
         usage["storage"][(d, h, c)] += o + r
         usage["on_hand"][key] += o + r
-        if a != 0:
-            shipped_old[key] += s_kg
         if o or r or s_kg or w or k:
             inv_rows.append((*where, a, o, r, s_kg, w, k))
         if w:
             reason = "shelf life ends" if a >= life - 1 else "not needed before it expires"
             spoil_rows.append((*where, a, w, reason))
+    return rounded
 
 
-def _demand(solved: _Solved) -> tuple[pd.DataFrame, list[Shortfall], ShippedToday]:
-    """The lost_sales table, order shortfalls with reasons and day 0's kg per order."""
+def _demand(solved: _Solved) -> tuple[pd.DataFrame, list[Shortfall], OrderShipments]:
+    """The lost_sales table, order shortfalls with reasons and each day's kg per order."""
     data, milp = solved.data, solved.milp
     order_kg = _order_kg(data.scenario)
     ship_by = {o.order_id: o.ship_by for o in data.scenario.orders}
     lost_rows = []
     shortfalls: list[Shortfall] = []
-    shipped_today: ShippedToday = defaultdict(list)
+    shipments: OrderShipments = defaultdict(list)
     for bk in data.buckets:
         lost = _clean(solved.val(milp.lost.get(bk.index)))
         shipped = bk.kg - lost
@@ -261,15 +262,15 @@ def _demand(solved: _Solved) -> tuple[pd.DataFrame, list[Shortfall], ShippedToda
                     reason=reason,
                 )
             )
-        today = (
-            shipped
-            if bk.release_day == bk.due_day == 0
-            else _clean(solved.val(milp.serve.get((bk.index, 0))))
+        by_day = (
+            {bk.due_day: shipped}
+            if bk.release_day == bk.due_day
+            else {d: _clean(solved.val(milp.serve.get((bk.index, d)))) for d in bk.ship_days}
         )
-        shipped_today[(bk.lp, bk.product)] += _today_by_order(
-            bk, today, order_kg, ship_by, lost_by_order
-        )
-    return pd.DataFrame(lost_rows, columns=LOST_SALES_COLUMNS), shortfalls, shipped_today
+        need = {oid: order_kg[oid] - lost_by_order.get(oid, 0.0) for oid in bk.order_ids}
+        for d, rows in split_bucket(bk, by_day, need, ship_by).items():
+            shipments[(d, bk.lp, bk.product)] += rows
+    return pd.DataFrame(lost_rows, columns=LOST_SALES_COLUMNS), shortfalls, shipments
 
 
 def _lost_by_order(
@@ -288,80 +289,26 @@ def _lost_by_order(
     return out
 
 
-def _today_by_order(
-    bk: Bucket,
-    today_kg: float,
-    order_kg: dict[str, float],
-    ship_by: dict[str, dt.datetime],
-    lost_by_order: dict[str, float],
-) -> list[tuple[str, float]]:
-    """(order id, kg) of an order bucket shipped on day 0, earliest ship-by first."""
-    out: list[tuple[str, float]] = []
-    for oid in sorted(bk.order_ids, key=lambda o: (ship_by[o], o)):
-        if today_kg <= KG_EPS:
-            break
-        take = min(today_kg, order_kg[oid] - lost_by_order.get(oid, 0.0))
-        if take > KG_EPS:
-            out.append((oid, take))
-            today_kg -= take
-    return out
-
-
-def _covered_otherwise(
-    data: InventoryData, shortfalls: list[Shortfall], tasks: list[PickupTask]
-) -> dict[str, float]:
-    """Per product: ordered − shortfall − today's task kg."""
-    product_of = {o.order_id: o.product_id for o in data.scenario.orders}
-    ordered: dict[str, float] = defaultdict(float)
-    for oid, kg in _order_kg(data.scenario).items():
-        ordered[product_of[oid]] += kg
-    short_kg: dict[str, float] = defaultdict(float)
-    for sf in shortfalls:
-        short_kg[sf.product_id] += sf.kg
-    task_kg: dict[str, float] = defaultdict(float)
-    for t in tasks:
-        task_kg[t.product_id] += t.kg
-    return {
-        pid: round(ordered[pid] - short_kg[pid] - task_kg[pid], KG_DECIMALS)
-        for pid in data.product_ids
-    }
-
-
-def _tasks(
-    data: InventoryData,
-    flows: pd.DataFrame,
-    shipped_today: dict[tuple[int, int], list[tuple[str, float]]],
-    shipped_old: dict[tuple[int, int, int], float],
-) -> list[PickupTask]:
-    """Day-0 flows as tasks. Orders shipped today take the older stock first (FIFO), then
-    today's receipts in task order (farm id); a task lists the orders its kg overlap."""
-    lp_ix = {h: i for i, h in enumerate(data.lp_ids)}
-    prod_ix = {p: i for i, p in enumerate(data.product_ids)}
+def _tasks(data: InventoryData, flows: pd.DataFrame) -> list[PickupTask]:
+    """Day-0 flows as tasks, in logistics point, product and farm order (the orders they
+    carry follow from :func:`~agrichain.inventory.fates.trace_orders`)."""
     today = flows[flows["day"] == 0].sort_values(["logistics_point_id", "product_id", "farm_id"])
-    tasks: list[PickupTask] = []
-    for (lp_id, pid), group in today.groupby(["logistics_point_id", "product_id"], sort=True):
-        h, p = lp_ix[str(lp_id)], prod_ix[str(pid)]
-        # order intervals on the axis of fresh kg (after the old stock is used up)
-        old = shipped_old.get((0, h, p), 0.0)
-        intervals = []
-        pos = -old
-        for oid, kg in shipped_today.get((h, p), []):
-            intervals.append((oid, pos, pos + kg))
-            pos += kg
-        start = 0.0
-        for farm_id, kg_value in zip(group["farm_id"], group["kg"], strict=True):
-            kg = float(kg_value)
-            end = start + kg
-            served = tuple(oid for oid, a, b in intervals if min(b, end) - max(a, start) > KG_EPS)
-            tasks.append(
-                PickupTask(
-                    task_id=f"T{len(tasks) + 1:05d}",
-                    farm_id=str(farm_id),
-                    product_id=str(pid),
-                    kg=kg,
-                    logistics_point_id=str(lp_id),
-                    order_ids=served,
-                )
-            )
-            start = end
-    return tasks
+    return [
+        PickupTask(
+            task_id=f"T{n:05d}",
+            farm_id=str(farm_id),
+            product_id=str(pid),
+            kg=float(kg),
+            logistics_point_id=str(lp_id),
+        )
+        for n, (lp_id, pid, farm_id, kg) in enumerate(
+            zip(
+                today["logistics_point_id"],
+                today["product_id"],
+                today["farm_id"],
+                today["kg"],
+                strict=True,
+            ),
+            start=1,
+        )
+    ]

@@ -12,6 +12,11 @@ One worker is started on first use and reused (start-up ≈ 1 s); it exits when
 the calling process closes the pipe. ``fresh=True`` runs a job in a one-off
 process (the benchmark does, to measure each run's peak memory on its own).
 
+The worker and what it starts (CBC) form a process group of their own: a Ctrl-C
+at the terminal reaches the caller only, and when a call ends by an interrupt
+(or any other exception) while the worker is busy, the caller kills that group
+at once rather than waiting for the solver's time limit.
+
 A job is a module-level function, passed as itself: it travels to the child by
 reference (module and name), so its module must not import PuLP or highspy at
 the top either.
@@ -23,6 +28,7 @@ import atexit
 import contextlib
 import os
 import pickle
+import signal
 import subprocess
 import sys
 import tempfile
@@ -67,6 +73,7 @@ class _Worker:
             stdout=subprocess.DEVNULL,
             stderr=self._stderr,
             env=env,
+            process_group=0,
         )
         os.close(to_child_r)
         os.close(to_parent_w)
@@ -81,18 +88,23 @@ class _Worker:
         return self._stderr.read().decode("utf-8", "replace")[-n:]
 
     def call(self, job: Callable[..., Any], args: tuple[Any, ...], timeout_s: float | None) -> Any:
+        """Run ``job(*args)`` in the worker; on any exception while it is busy, kill it."""
         try:
             self.send.send((job, args))
         except (BrokenPipeError, OSError) as exc:
             raise SolverError(f"inventory worker is gone: {self.stderr_tail()}") from exc
-        if not self.recv.poll(timeout_s):
-            self.close(kill=True)
-            raise SolverError(f"inventory worker gave no answer within {timeout_s:.0f} s")
         try:
-            kind, value, text = self.recv.recv()
+            answered = self.recv.poll(timeout_s)
+            kind, value, text = self.recv.recv() if answered else (None, None, "")
         except (EOFError, OSError) as exc:
             self.close(kill=True)
             raise SolverError(f"inventory worker died: {self.stderr_tail()}") from exc
+        except BaseException:  # an interrupt: the job's answer is no longer wanted
+            self.close(kill=True)
+            raise
+        if not answered:
+            self.close(kill=True)
+            raise SolverError(f"inventory worker gave no answer within {timeout_s:.0f} s")
         if kind == "ok":
             return value
         if isinstance(value, AgrichainError | ValueError):
@@ -104,7 +116,8 @@ class _Worker:
             with contextlib.suppress(OSError):
                 conn.close()
         if kill and self.alive():
-            self.proc.kill()
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.proc.pid, signal.SIGKILL)  # the worker and its CBC
         try:
             self.proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
@@ -152,7 +165,7 @@ def run_job(
             _shared = _Worker()
         try:
             return _shared.call(job, args, timeout_s)
-        except SolverError:
+        except BaseException:
             if _shared is not None and not _shared.alive():
                 _shared = None
             raise

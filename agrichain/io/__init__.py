@@ -1,23 +1,30 @@
-"""Readers and writers: scenario folders, DataFrames, geodata, plan files, atomic output."""
+"""Readers and writers: scenario folders, DataFrames, geodata, Excel, plan files, atomic output."""
 
 from agrichain.io.atomic import atomic_write_bytes, atomic_write_files, atomic_write_text
 from agrichain.io.plan_files import plan_files, plan_geojson, write_plan
+from agrichain.io.scenario_check import ScenarioCheck
 from agrichain.io.scenario_files import (
+    check_scenario,
     load_scenario,
-    load_settings,
     places_gdf,
+    read_table_file,
+    replace_tables,
     save_scenario,
     scenario_from_frames,
-    settings_from_dict,
-    settings_toml,
+    scenario_from_tables,
     table_frame,
 )
 from agrichain.io.schema import columns, format_markdown
+from agrichain.io.settings_file import load_settings, settings_from_dict, settings_toml
+from agrichain.io.table_readers import TableSource
 
 __all__ = [
+    "ScenarioCheck",
+    "TableSource",
     "atomic_write_bytes",
     "atomic_write_files",
     "atomic_write_text",
+    "check_scenario",
     "columns",
     "format_markdown",
     "load_scenario",
@@ -25,8 +32,11 @@ __all__ = [
     "places_gdf",
     "plan_files",
     "plan_geojson",
+    "read_table_file",
+    "replace_tables",
     "save_scenario",
     "scenario_from_frames",
+    "scenario_from_tables",
     "settings_from_dict",
     "settings_toml",
     "table_frame",

@@ -1,12 +1,34 @@
-"""Atomic file output: write to a temporary file in the target folder, then rename."""
+"""Atomic output: a file, a set of files, or a whole folder, seen old or new, never half-written.
+
+A file is written to a temporary file beside it and renamed over it. A folder is
+built as a temporary sibling and swapped in (:func:`replace_folder`): on Linux in
+one step (``renameat2`` with ``RENAME_EXCHANGE``); elsewhere, or on a file system
+without it, by two renames (old folder aside, new folder in), between which the
+path briefly does not exist — a reader then finds no folder, never a mix.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import errno
 import os
+import shutil
+import sys
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
+
+#: Marks the temporary siblings of a folder being replaced: ``.<name>.agrichain-new-…``
+#: holds the new content, ``.<name>.agrichain-old-…`` the old one on its way out.
+STAGING_MARK = "agrichain-new-"
+TRASH_MARK = "agrichain-old-"
+
+_AT_FDCWD = -100
+_RENAME_EXCHANGE = 2
+#: errno values by which ``renameat2`` says that it (or the exchange flag) is unsupported.
+_NO_EXCHANGE = {errno.EINVAL, errno.ENOSYS, errno.ENOTSUP, errno.EOPNOTSUPP}
+_NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL
 
 
 def _umask() -> int:
@@ -22,16 +44,31 @@ def _stage(folder: Path, name: str) -> tuple[int, str]:
     return fd, tmp
 
 
+def _fill(fd: int, data: bytes) -> None:
+    """Write ``data`` to the open file ``fd`` and flush it to disk (closes ``fd``)."""
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def sync_folder(folder: str | os.PathLike[str]) -> None:
+    """Flush a folder's entries (new names, renames) to disk, where the system allows it."""
+    with contextlib.suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
 def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
     """Write ``data`` to ``path`` so that readers see the old file or the whole new one."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = _stage(target.parent, target.name)
     try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
+        _fill(fd, data)
         os.replace(tmp, target)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
@@ -49,6 +86,7 @@ def atomic_write_files(folder: str | os.PathLike[str], files: Mapping[str, bytes
     """Write several files into ``folder``: all are staged first, then each renamed in place.
 
     If staging fails nothing is renamed, so no partial set of new files appears.
+    Files of ``folder`` not in ``files`` stay; :func:`replace_folder` replaces the whole folder.
     """
     out = Path(folder)
     out.mkdir(parents=True, exist_ok=True)
@@ -57,10 +95,7 @@ def atomic_write_files(folder: str | os.PathLike[str], files: Mapping[str, bytes
         for name, data in files.items():
             fd, tmp = _stage(out, Path(name).name)
             staged.append((tmp, out / name))
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
+            _fill(fd, data)
     except BaseException:
         for tmp, _ in staged:
             with contextlib.suppress(FileNotFoundError):
@@ -69,3 +104,86 @@ def atomic_write_files(folder: str | os.PathLike[str], files: Mapping[str, bytes
     for tmp, final in staged:
         os.replace(tmp, final)
     return [final for _, final in staged]
+
+
+def exchange_paths(first: Path, second: Path) -> bool:
+    """Swap two existing paths in one atomic step; False where the system cannot.
+
+    Linux's ``renameat2(…, RENAME_EXCHANGE)`` (kernel 3.15, glibc 2.28; ext4, XFS,
+    Btrfs, tmpfs and others). Any other failure is raised as :class:`OSError`.
+    """
+    if sys.platform != "linux":
+        return False
+    renameat2 = getattr(ctypes.CDLL(None, use_errno=True), "renameat2", None)
+    if renameat2 is None:
+        return False
+    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p]
+    renameat2.argtypes += [ctypes.c_uint]
+    done = renameat2(
+        _AT_FDCWD, os.fsencode(first), _AT_FDCWD, os.fsencode(second), _RENAME_EXCHANGE
+    )
+    if done == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in _NO_EXCHANGE:
+        return False
+    raise OSError(code, os.strerror(code), str(first), None, str(second))
+
+
+def _sibling(folder: Path, mark: str) -> Path:
+    """A new empty hidden folder beside ``folder`` whose name carries ``mark``."""
+    return Path(tempfile.mkdtemp(prefix=f".{folder.name}.{mark}", dir=folder.parent))
+
+
+def _swap_in(staged: Path, folder: Path) -> Path | None:
+    """Put ``staged`` at ``folder``; the path now holding the old folder (None if none)."""
+    if not os.path.lexists(folder):
+        os.rename(staged, folder)
+        return None
+    if exchange_paths(staged, folder):
+        return staged
+    trash = _sibling(folder, TRASH_MARK)
+    os.rename(folder, trash)  # POSIX: a folder may be renamed over an empty one
+    try:
+        os.rename(staged, folder)
+    except BaseException:
+        os.rename(trash, folder)
+        raise
+    return trash
+
+
+def replace_folder(folder: str | os.PathLike[str], files: Mapping[str, bytes]) -> list[Path]:
+    """Make ``folder`` hold exactly ``files`` (name → bytes), replacing what it held as one.
+
+    The files are written and flushed in a temporary sibling folder, which is then
+    swapped in (see the module notes); the old folder is removed afterwards. If
+    anything fails before the swap, ``folder`` is untouched and the sibling removed.
+    The caller makes sure nobody else writes ``folder`` meanwhile.
+    """
+    target = Path(folder)
+    staged = _sibling(target, STAGING_MARK)
+    try:
+        os.chmod(staged, 0o777 & ~_umask())  # as a plain mkdir would make it
+        for name, data in files.items():
+            _fill(os.open(staged / Path(name).name, _NEW_FILE, 0o666), data)
+        sync_folder(staged)
+        old = _swap_in(staged, target)
+        sync_folder(target.parent)
+    except BaseException:
+        shutil.rmtree(staged, ignore_errors=True)
+        raise
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+    return [target / Path(name).name for name in files]
+
+
+__all__ = [
+    "STAGING_MARK",
+    "TRASH_MARK",
+    "atomic_write_bytes",
+    "atomic_write_files",
+    "atomic_write_text",
+    "exchange_paths",
+    "replace_folder",
+    "sync_folder",
+]

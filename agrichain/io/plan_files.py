@@ -1,6 +1,6 @@
 """The plan's output files: CSV tables, GeoJSON routes and ``summary.json``.
 
-Each file is written atomically by :func:`write_plan`; ``docs/format.md`` describes them.
+The folder is replaced as a whole by :func:`write_plan`; ``docs/format.md`` describes them.
 """
 
 from __future__ import annotations
@@ -9,18 +9,19 @@ import datetime as dt
 import enum
 import io
 import json
+import math
 import os
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from agrichain.io.atomic import atomic_write_files
 from agrichain.plan import Plan
 
 ROUTES_CSV = "routes.csv"
 TASKS_CSV = "tasks.csv"
 UNSERVED_CSV = "unserved.csv"
+ORDERS_CSV = "orders.csv"
 ROUTES_GEOJSON = "routes.geojson"
 SUMMARY_JSON = "summary.json"
 
@@ -37,6 +38,17 @@ def json_value(value: Any) -> Any:
         return value.value
     if hasattr(value, "item"):
         return value.item()
+    return value
+
+
+def without_nan(value: Any) -> Any:
+    """``value`` with every NaN or infinite float replaced by None (JSON has no NaN)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: without_nan(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [without_nan(v) for v in value]
     return value
 
 
@@ -65,9 +77,17 @@ def plan_files(plan: Plan) -> dict[str, bytes]:
         ROUTES_CSV: csv_bytes(plan.stops_frame()),
         TASKS_CSV: csv_bytes(plan.tasks_frame()),
         UNSERVED_CSV: csv_bytes(plan.unserved_frame()),
+        ORDERS_CSV: csv_bytes(plan.orders_frame()),
         ROUTES_GEOJSON: plan_geojson(plan).encode("utf-8"),
         SUMMARY_JSON: (
-            json.dumps(plan.summary, indent=2, default=json_value, ensure_ascii=False) + "\n"
+            json.dumps(
+                without_nan(plan.summary),
+                indent=2,
+                default=json_value,
+                ensure_ascii=False,
+                allow_nan=False,
+            )
+            + "\n"
         ).encode("utf-8"),
     }
     for name, frame in plan.tables.items():
@@ -76,11 +96,19 @@ def plan_files(plan: Plan) -> dict[str, bytes]:
 
 
 def write_plan(plan: Plan, out_dir: str | os.PathLike[str]) -> list[Path]:
-    """Write every output file of ``plan`` into ``out_dir``, each atomically."""
-    return atomic_write_files(out_dir, plan_files(plan))
+    """Replace ``out_dir`` by a folder of every output file of ``plan``, as one.
+
+    A reader sees the old plan or the new one, never a mix, and no old file stays.
+    :class:`~agrichain.io.plan_folder.PlanFolderError` if ``out_dir`` holds data that
+    is no plan, cannot be written, or another writer holds it.
+    """
+    from agrichain.io.plan_folder import write_plan_folder  # it reads this module's names
+
+    return write_plan_folder(out_dir, plan_files(plan))
 
 
 __all__ = [
+    "ORDERS_CSV",
     "ROUTES_CSV",
     "ROUTES_GEOJSON",
     "SUMMARY_JSON",
@@ -90,5 +118,6 @@ __all__ = [
     "json_value",
     "plan_files",
     "plan_geojson",
+    "without_nan",
     "write_plan",
 ]

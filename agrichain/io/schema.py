@@ -14,7 +14,15 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel
 
-from agrichain.model import REQUIRED_TABLES, TABLES, Settings
+from agrichain.io.table_files import TABLE_LIKE_SUFFIXES
+from agrichain.model import (
+    MAX_COUNT,
+    MAX_ORDER_BOXES,
+    MAX_TIME_LIMIT_S,
+    REQUIRED_TABLES,
+    TABLES,
+    Settings,
+)
 
 #: Columns accepted in any table and ignored.
 IGNORED_COLUMNS = frozenset({"notes", "comment"})
@@ -168,19 +176,67 @@ def format_markdown() -> str:
     lines = [
         "# Scenario folder format",
         "",
-        "A scenario is a folder holding `scenario.toml` and one CSV file per table "
-        "(UTF-8, comma separated, header row). `farms` and `logistics_points` may instead "
-        "come as `farms.geojson` / `farms.gpkg` (point geometry in WGS84; the other columns "
-        "as properties; `lat`/`lon` are taken from the geometry). Required tables: "
-        + ", ".join(f"`{t}`" for t in REQUIRED_TABLES)
-        + "; the others may be absent (empty). Empty cells take the default. "
-        "Unknown columns are an error (a misspelt column would otherwise be silently "
-        "ignored), except `notes` and `comment`.",
+        "A scenario is a folder holding `scenario.toml` and one file per table. Required "
+        "tables: " + ", ".join(f"`{t}`" for t in REQUIRED_TABLES) + "; the others may be "
+        "absent (empty).",
         "",
-        "Errors name file, row (CSV line number, header = 1; feature number in "
-        "GeoJSON/GeoPackage) and column.",
+        "## Table files",
         "",
-        "Time at a place: each visit to a farm or a logistics point (a vehicle's return "
+        "Each table is read from `<table>.csv`, `<table>.xlsx` or `<table>.xlsm`; `farms` "
+        "and `logistics_points` may also come as `<table>.geojson` / `<table>.gpkg`. The "
+        "name is written exactly so (lower case), and each table has at most one file. "
+        "Every other entry that looks like a table file is an error, never ignored:",
+        "",
+        "* a table's name in another case (`Orders.CSV`) or with another ending "
+        "(`orders.txt`, `orders.xls`, `orders.csv.bak`);",
+        "* any other file ending in "
+        + ", ".join(f"`{s}`" for s in sorted(TABLE_LIKE_SUFFIXES))
+        + " (`order.csv`, `orders_old.xlsx`);",
+        "* a table's file name that is not a regular file: a folder, a broken or looping "
+        "symbolic link (a link to a file is read).",
+        "",
+        "Not read: `scenario.toml` (the settings), hidden entries (`.…`), Office lock files "
+        "(`~$…`), other sub-folders and other files (`README.md`, `notes.txt`).",
+        "",
+        "**CSV**: UTF-8 (a byte order mark is fine), comma separated, a header row; blank "
+        "lines are skipped. **Excel**: the sheet named like the table (case and spaces "
+        "around it do not matter), else the workbook's only sheet; other sheets (notes) "
+        "are not read, and a sheet named like another table is an error. The first "
+        "non-blank row is the header; cells keep their values (numbers, dates, times; "
+        "formulas give their last computed value), numbers and true/false in text columns "
+        "become text. **Geodata**: point geometry, reprojected to "
+        "WGS84; the other columns as properties; `lat`/`lon` come from the geometry. The "
+        "app reads an uploaded table with the same readers (a workbook there may hold "
+        "several tables, one sheet each, named like them).",
+        "",
+        "## Values",
+        "",
+        "Empty cells take the default. Unknown columns are an error (a misspelt column "
+        "would otherwise be silently ignored), except `notes` and `comment`; a column "
+        "without a name must be empty. Ids are 1–64 characters without spaces, `,`, `;` "
+        "or control characters; names may not hold control characters. Dates are "
+        "`YYYY-MM-DD`, times of day `HH:MM` (or `HH:MM:SS`), date-times `YYYY-MM-DD HH:MM` "
+        "in local time, without a time zone; numbers are never read as dates. An order "
+        f"asks for at most {MAX_ORDER_BOXES:,} boxes.",
+        "",
+        "## Problems and warnings",
+        "",
+        "Every problem is reported in one pass: unreadable files, columns, the values of "
+        "each row, `scenario.toml`, and the references between tables (checked on the rows "
+        "that could be read). Each names file, row and column. Rows are numbered as the "
+        "file shows them: the CSV line (header = 1; a record over several lines is named "
+        "by its first line), the sheet row in Excel, the feature number (from 1) in "
+        "GeoJSON/GeoPackage, and in the app's editors the row number shown at the left "
+        "(from 1).",
+        "",
+        "A warning names a value that is valid but doubtful; the scenario still loads "
+        "(`agrichain validate` prints warnings, the library emits a `ScenarioWarning`). "
+        "Today: an order asking for more kg than all the supply of its product over the "
+        "horizon plus its stock (it can never be met in full, and it takes all there is).",
+        "",
+        "## Time at a place",
+        "",
+        "Each visit to a farm or a logistics point (a vehicle's return "
         "to its home point included) takes the place's `stop_min` once (consecutive tasks "
         "at the same place share it), then, per task, `loading_min_per_t` (farm) or "
         "`unloading_min_per_t` (logistics point) × the task's tonnes. Pickup windows, "
@@ -191,7 +247,7 @@ def format_markdown() -> str:
     ]
     for table in TABLES:
         req = "required" if TABLES[table].required else "optional"
-        lines += [f"## `{table}.csv` ({req})", "", TABLES[table].meaning, ""]
+        lines += [f"## `{table}` ({req})", "", TABLES[table].meaning, ""]
         lines += [
             "| column | type | unit | required | default | meaning |",
             "|---|---|---|---|---|---|",
@@ -230,15 +286,21 @@ _SETTING_MEANING = {
     "currency": "currency of all costs",
     "travel.speed_kmh": "average road speed",
     "travel.circuity": "road distance / great-circle distance",
-    "routing.time_limit_s": "wall-clock limit of the routing search",
-    "routing.solution_limit": "stop after this many improving solutions (reproducible runs)",
-    "routing.seed": "random seed",
+    "routing.time_limit_s": (
+        f"wall-clock limit of the routing search (more than 0, at most {MAX_TIME_LIMIT_S:.0f})"
+    ),
+    "routing.solution_limit": (
+        f"stop after this many improving solutions (reproducible runs; 1 to {MAX_COUNT})"
+    ),
+    "routing.seed": f"random seed (0 to {MAX_COUNT})",
     "routing.engine": "routing engine: auto (default), lns, portfolio, ortools, pyvrp",
     "routing.workers": "processes the routing search may use (a second one on two CPUs)",
     "routing.drop_penalty_per_kg": "objective cost of leaving 1 kg uncollected",
     "routing.drop_penalty_per_task": "objective cost of leaving a pickup task uncollected",
     "inventory.solver": "MILP solver: highs or cbc",
-    "inventory.time_limit_s": "wall-clock limit of the inventory MILP",
+    "inventory.time_limit_s": (
+        f"wall-clock limit of the inventory MILP (more than 0, at most {MAX_TIME_LIMIT_S:.0f})"
+    ),
     "inventory.mip_gap": "relative MIP gap at which to stop",
     "inventory.threads": "solver threads",
     "inventory.transport_cost_per_kg_km": "transport cost per kg and km in the allocation model",

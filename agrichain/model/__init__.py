@@ -10,9 +10,11 @@ local date-times. Internally solvers count minutes from midnight of
 ``Settings.planning_date`` (see :meth:`Scenario.minutes`).
 """
 
+from agrichain.model.checks import REFERENCES, Unread, cross_check_tables, plausibility_warnings
 from agrichain.model.issues import validation_issues
 from agrichain.model.records import (
     KG_PER_T,
+    MAX_ORDER_BOXES,
     Farm,
     Forecast,
     LiveSession,
@@ -26,14 +28,29 @@ from agrichain.model.records import (
     minutes_of_day,
 )
 from agrichain.model.scenario import Scenario, cross_check
-from agrichain.model.settings import InventorySettings, RoutingSettings, Settings, TravelSettings
+from agrichain.model.settings import (
+    ENGINE_NAMES,
+    MAX_COUNT,
+    MAX_TIME_LIMIT_S,
+    EngineName,
+    InventorySettings,
+    RoutingSettings,
+    Settings,
+    TravelSettings,
+)
 from agrichain.model.tables import GEO_TABLES, REQUIRED_TABLES, TABLES, Table
 
 __all__ = [
+    "ENGINE_NAMES",
     "GEO_TABLES",
     "KG_PER_T",
+    "MAX_COUNT",
+    "MAX_ORDER_BOXES",
+    "MAX_TIME_LIMIT_S",
+    "REFERENCES",
     "REQUIRED_TABLES",
     "TABLES",
+    "EngineName",
     "Farm",
     "Forecast",
     "InventorySettings",
@@ -49,8 +66,11 @@ __all__ = [
     "Supply",
     "Table",
     "TravelSettings",
+    "Unread",
     "Vehicle",
     "cross_check",
+    "cross_check_tables",
     "minutes_of_day",
+    "plausibility_warnings",
     "validation_issues",
 ]

@@ -4,16 +4,96 @@ vehicles, forecasts and stock. Every row is immutable and validated on construct
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+import re
+import unicodedata
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
-Id = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[^\s,;]+$")]
-Latitude = Annotated[float, Field(ge=-90.0, le=90.0, allow_inf_nan=False)]
-Longitude = Annotated[float, Field(ge=-180.0, le=180.0, allow_inf_nan=False)]
-PositiveKg = Annotated[float, Field(gt=0.0, allow_inf_nan=False)]
-NonNegative = Annotated[float, Field(ge=0.0, allow_inf_nan=False)]
-Positive = Annotated[float, Field(gt=0.0, allow_inf_nan=False)]
+#: The most boxes one order may ask for (a larger number is a typing error).
+MAX_ORDER_BOXES = 1_000_000
+
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_TIME = re.compile(r"\d{1,2}:\d{2}(:\d{2}(\.\d{1,6})?)?")
+_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}[ T]\d{1,2}:\d{2}(:\d{2}(\.\d{1,6})?)?")
+_ONE_DIGIT_HOUR = re.compile(r"(^|[ T])(\d:)")
+
+
+def control_character(text: str, *, format_characters: bool = False) -> str | None:
+    """The first control character in ``text`` (as ``U+XXXX``), if any; with
+    ``format_characters`` also invisible format characters (zero-width space, BOM …)."""
+    refused = ("Cc", "Cs", "Cf") if format_characters else ("Cc", "Cs")
+    for ch in text:
+        if unicodedata.category(ch) in refused:
+            return f"U+{ord(ch):04X}"
+    return None
+
+
+def _plain_text(text: str) -> str:
+    found = control_character(text)
+    if found is not None:
+        raise ValueError(f"contains the control character {found}")
+    return text
+
+
+def _plain_id(text: str) -> str:
+    found = control_character(text, format_characters=True)
+    if found is not None:
+        raise ValueError(f"contains the control character {found}")
+    if any(ch.isspace() or ch in ",;" for ch in text):
+        raise ValueError("an id may not contain spaces, ',' or ';'")
+    return text
+
+
+def _written_as(pattern: re.Pattern[str], form: str) -> Any:
+    """A check that text cells are written as ``form`` (a one-digit hour is padded);
+    numbers are refused (never read as seconds since 1970)."""
+
+    def check(value: object) -> object:
+        if isinstance(value, str):
+            text = value.strip()
+            if not pattern.fullmatch(text):
+                raise ValueError(f"expected {form}")
+            return _ONE_DIGIT_HOUR.sub(r"\g<1>0\g<2>", text)
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            raise ValueError(f"expected {form}, not a number")
+        return value
+
+    return BeforeValidator(check)
+
+
+def _not_true_false(value: object) -> object:
+    if isinstance(value, bool):
+        raise ValueError("expected a number, not true/false")
+    return value
+
+
+#: Numbers are never read from true/false (which would pass as 1 and 0).
+NOT_TRUE_FALSE = BeforeValidator(_not_true_false)
+
+
+def _local(value: dt.time | dt.datetime) -> dt.time | dt.datetime:
+    if value.tzinfo is not None:
+        raise ValueError("give a local time without a time zone")
+    return value
+
+
+Text = Annotated[str, AfterValidator(_plain_text)]
+"""Free text (names): any characters but control characters."""
+Id = Annotated[str, Field(min_length=1, max_length=64), AfterValidator(_plain_id)]
+"""An identifier: 1–64 characters; no spaces, commas, semicolons, control or format characters."""
+Date = Annotated[dt.date, _written_as(_DATE, "a date as YYYY-MM-DD")]
+ClockTime = Annotated[dt.time, _written_as(_TIME, "a time of day as HH:MM"), AfterValidator(_local)]
+Timestamp = Annotated[
+    dt.datetime,
+    _written_as(_DATETIME, "a date and time as YYYY-MM-DD HH:MM"),
+    AfterValidator(_local),
+]
+Latitude = Annotated[float, Field(ge=-90.0, le=90.0, allow_inf_nan=False), NOT_TRUE_FALSE]
+Longitude = Annotated[float, Field(ge=-180.0, le=180.0, allow_inf_nan=False), NOT_TRUE_FALSE]
+PositiveKg = Annotated[float, Field(gt=0.0, allow_inf_nan=False), NOT_TRUE_FALSE]
+NonNegative = Annotated[float, Field(ge=0.0, allow_inf_nan=False), NOT_TRUE_FALSE]
+Positive = Annotated[float, Field(gt=0.0, allow_inf_nan=False), NOT_TRUE_FALSE]
 
 #: kg in a tonne (handling rates are per tonne).
 KG_PER_T = 1000.0
@@ -34,11 +114,11 @@ class Farm(Record):
     """A smallholder farm where goods are picked up."""
 
     farm_id: Id
-    name: str = ""
+    name: Text = ""
     lat: Latitude
     lon: Longitude
-    pickup_open: dt.time = Field(description="earliest pickup, every day")
-    pickup_close: dt.time = Field(description="latest pickup start, every day")
+    pickup_open: ClockTime = Field(description="earliest pickup, every day")
+    pickup_close: ClockTime = Field(description="latest pickup start, every day")
     stop_min: NonNegative = 10.0
     """Fixed minutes per visit (arriving, parking, paperwork), shared by consecutive tasks."""
     loading_min_per_t: NonNegative = 12.0
@@ -59,12 +139,12 @@ class LogisticsPoint(Record):
     """A packing hub or express-delivery station: the fleet's depots and destinations."""
 
     logistics_point_id: Id
-    name: str = ""
+    name: Text = ""
     lat: Latitude
     lon: Longitude
-    open: dt.time
-    close: dt.time
-    cutoff: dt.time = Field(description="carrier cut-off: goods must arrive before it")
+    open: ClockTime
+    close: ClockTime
+    cutoff: ClockTime = Field(description="carrier cut-off: goods must arrive before it")
     ambient_capacity_kg: NonNegative
     cold_capacity_kg: NonNegative
     stop_min: NonNegative = 10.0
@@ -89,7 +169,7 @@ class Product(Record):
     """A product sold in boxes."""
 
     product_id: Id
-    name: str = ""
+    name: Text = ""
     box_weight_kg: PositiveKg
     shelf_life_h: Positive = Field(description="hours from harvest until it spoils")
     max_transit_min: Positive = Field(description="longest time on a vehicle, pickup to delivery")
@@ -109,7 +189,7 @@ class Supply(Record):
 
     farm_id: Id
     product_id: Id
-    date: dt.date
+    date: Date
     kg: NonNegative
 
 
@@ -117,8 +197,8 @@ class LiveSession(Record):
     """A live-streaming sales session; its orders ship from one logistics point."""
 
     session_id: Id
-    name: str = ""
-    start: dt.datetime
+    name: Text = ""
+    start: Timestamp
     logistics_point_id: Id
 
 
@@ -128,11 +208,11 @@ class Order(Record):
     order_id: Id
     session_id: Id
     product_id: Id
-    quantity_boxes: Annotated[int, Field(gt=0)]
+    quantity_boxes: Annotated[int, Field(gt=0, le=MAX_ORDER_BOXES), NOT_TRUE_FALSE]
     logistics_point_id: Id | None = Field(
         default=None, description="fulfilling logistics point; default: the session's"
     )
-    ship_by: dt.datetime
+    ship_by: Timestamp
 
 
 class Forecast(Record):
@@ -148,7 +228,7 @@ class Stock(Record):
 
     logistics_point_id: Id
     product_id: Id
-    age_days: Annotated[int, Field(ge=0)]
+    age_days: Annotated[int, Field(ge=0), NOT_TRUE_FALSE]
     kg: NonNegative
 
 
@@ -159,8 +239,8 @@ class Vehicle(Record):
     home_logistics_point_id: Id
     capacity_kg: PositiveKg
     refrigerated: bool = False
-    shift_start: dt.time
-    shift_end: dt.time
+    shift_start: ClockTime
+    shift_end: ClockTime
     cost_per_km: NonNegative = 2.0
     fixed_cost: NonNegative = 100.0
 

@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from agrichain.routing.insertion import Inserter, unit_nodes, units_of
+from agrichain.routing.lns.insertion import Inserter, unit_nodes, units_of
 from agrichain.routing.problem import MANDATORY, RoutingProblem, RoutingSolution
 from agrichain.routing.rules import Cause
 from agrichain.routing.servable import unservable_reasons

@@ -59,7 +59,7 @@ class CollectionProblem:
     pickup_node: tuple[int, ...]
     delivery_node: tuple[int, ...]
     depot_node: dict[str, int]
-    """Logistics point id → its start/end node."""
+    """Logistics point id → its start/end node, for the points that are a vehicle's home."""
     location_ids: tuple[str, ...]
     """Farm and logistics point ids, in location (matrix) order."""
     travel: TravelMatrix
@@ -238,11 +238,15 @@ def build_collection_problem(
     """Translate today's pickup tasks into a :class:`RoutingProblem`."""
     places = _places(scenario, travel or default_travel(scenario))
     nodes = _Nodes()
+    # Only the vehicles' homes are depots: a point no vehicle is based at is a
+    # destination, never a node a route must pass through.
+    homes = {v.home_logistics_point_id for v in scenario.vehicles}
     depot_node = {
         p.logistics_point_id: nodes.add(
             places.point_location[p.logistics_point_id], 0, _window_s(p.open, p.close), 0, -1, None
         )
         for p in scenario.logistics_points
+        if p.logistics_point_id in homes
     }
     pieces = split_tasks(scenario, tasks)
     pickup_node, delivery_node, pair_max = _task_nodes(scenario, pieces, nodes, places)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from agrichain.clock import raise_if_stopped
 from agrichain.routing import helper
 from agrichain.routing.finalize import finalize
 from agrichain.routing.problem import RoutingProblem, RoutingSolution, SolveParams
@@ -16,25 +17,25 @@ DEFAULT_PARAMS = SolveParams()
 
 def _ortools(problem: RoutingProblem, params: SolveParams) -> RoutingSolution:
     # Imported on first use so that importing agrichain.routing stays cheap.
-    from agrichain.routing.ortools_engine import solve_ortools
+    from agrichain.routing.engines.ortools_engine import solve_ortools
 
     return solve_ortools(problem, params)
 
 
 def _pyvrp(problem: RoutingProblem, params: SolveParams) -> RoutingSolution:
-    from agrichain.routing.pyvrp_engine import solve_pyvrp
+    from agrichain.routing.engines.pyvrp_engine import solve_pyvrp
 
     return solve_pyvrp(problem, params)
 
 
 def _portfolio(problem: RoutingProblem, params: SolveParams) -> RoutingSolution:
-    from agrichain.routing.portfolio import solve_portfolio
+    from agrichain.routing.engines.portfolio import solve_portfolio
 
     return solve_portfolio(problem, params)
 
 
 def _lns(problem: RoutingProblem, params: SolveParams) -> RoutingSolution:
-    from agrichain.routing.lns_engine import solve_lns
+    from agrichain.routing.lns.engine import solve_lns
 
     return solve_lns(problem, params)
 
@@ -46,9 +47,9 @@ def _auto(problem: RoutingProblem, params: SolveParams) -> RoutingSolution:
     without a transit limit) the PyVRP → OR-Tools portfolio wins (Solomon, CVRPLIB X,
     Li & Lim); with maximum transit times or deliveries at the first visit
     (agrichain's collection problems, dial-a-ride) insertion + LNS on parts is used
-    (:mod:`agrichain.routing.lns_engine`; benchmarks/README.md).
+    (:mod:`agrichain.routing.lns.engine`; benchmarks/README.md).
     """
-    from agrichain.routing.pyvrp_problem import pyvrp_coverage
+    from agrichain.routing.engines.pyvrp_problem import pyvrp_coverage
 
     if pyvrp_coverage(problem):
         return _lns(problem, params)
@@ -84,6 +85,9 @@ def solve(problem: RoutingProblem, params: SolveParams = DEFAULT_PARAMS) -> Rout
         raise ValueError(f"unknown routing engine {params.engine!r} (known: {known})") from None
     try:
         found = engine(problem, params)
-    finally:
-        helper.shutdown_helper(wait=True)  # no helper process outlives the call
+        raise_if_stopped()  # a stop signal that a native search (OR-Tools) dropped
+    except BaseException:  # an interrupt (KeyboardInterrupt) or a failure
+        helper.stop_helper()  # at once: no helper's answer is wanted any more
+        raise
+    helper.shutdown_helper(wait=True)  # no helper process outlives the call
     return finalize(problem, found)

@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from agrichain.routing.check import check_solution
+from agrichain.routing.lns.reassign import schedule
 from agrichain.routing.problem import (
     MANDATORY,
     RoutingProblem,
@@ -21,7 +22,6 @@ from agrichain.routing.problem import (
     SolveStatus,
     VehicleRoute,
 )
-from agrichain.routing.reassign import schedule
 
 
 def _deliver_early(problem: RoutingProblem, nodes: list[int]) -> list[int]:

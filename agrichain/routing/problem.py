@@ -4,7 +4,7 @@ A :class:`RoutingProblem` is a small, immutable, integer description of a vehicl
 routing problem with time windows, capacities, pickup-and-delivery pairs,
 vehicle-node compatibility and a maximum time between a pickup and its delivery.
 agrichain scenarios (see :mod:`agrichain.routing.collection`) and the classic
-benchmarks (see :mod:`agrichain.routing.vrplib`) are both translated into it, so
+benchmarks (see :mod:`agrichain.routing.sets.vrplib`) are both translated into it, so
 one engine serves both.
 
 Units are whatever the producer chooses, as long as they are consistent:

@@ -21,7 +21,7 @@ from agrichain.app import map as route_map
 from agrichain.errors import ScenarioError
 from agrichain.io import load_scenario, plan_files, save_scenario
 from agrichain.model import Farm, Settings
-from agrichain.pipeline import plan_day
+from agrichain.pipeline import DEFAULT_ALLOCATION, plan_day
 from agrichain.plan import Plan
 
 APP = REPO / "app.py"
@@ -83,7 +83,7 @@ def press_plan(at: AppTest) -> None:
 
 def expected_metrics(plan: Plan) -> dict[str, str]:
     s = plan.summary
-    return {
+    out = {
         "Vehicles used": f"{s['vehicles_used']} / {s['vehicles_available']}",
         "Distance (km)": f"{s['distance_km']:,.1f}",
         "Cost (CNY)": f"{s['cost_total']:,.2f}",
@@ -91,6 +91,9 @@ def expected_metrics(plan: Plan) -> dict[str, str]:
         "Unserved (kg)": f"{s['kg_unserved']:,.1f}",
         "Orders unserved": f"{s['orders_unserved']} / {s['orders_total']}",
     }
+    if "spoilage" in plan.tables:  # inventory plans: kg spoiled over the horizon
+        out["Spoilage (kg)"] = f"{plan.tables['spoilage']['kg'].sum():,.1f}"
+    return out
 
 
 # ----- the app ----------------------------------------------------------------------
@@ -111,14 +114,35 @@ def test_plan_in_the_app_matches_the_library(app: AppTest, tiny_plan: Plan) -> N
     want = tiny_plan.routes_frame()[ROUTE_COLUMNS].reset_index(drop=True)
     pd.testing.assert_frame_equal(shown, want, check_dtype=False)
     assert any("Everything ordered is planned" in s.value for s in app.success)
+    # the app plans with the library's default allocation, the inventory planner
+    assert app.session_state["opt_allocation"] == DEFAULT_ALLOCATION == "inventory"
     labels = [t.label for t in app.tabs]
-    assert not any(label.startswith("Inventory") for label in labels)
-    assert "Spoilage (kg)" not in metrics(app)
+    assert any(label.startswith("Inventory") for label in labels)
+    assert "Spoilage (kg)" in metrics(app)
+    # each order once, with its fate
+    assert f"Orders ({len(tiny_plan.orders)})" in labels
+    shown_orders = frame_with(app, ["order_id", "fate", "kg_collected", "kg_unserved"])
+    assert shown_orders["order_id"].tolist() == [o.order_id for o in tiny_plan.orders]
+    assert shown_orders["fate"].tolist() == [o.fate.value for o in tiny_plan.orders]
     downloads = {b.label for b in app.get("download_button")}  # type: ignore[attr-defined]
     assert "Download the plan (zip)" in downloads
     assert f"Route sheet {tiny_plan.routes[0].vehicle_id} (CSV)" in downloads
     sheet = frame_with(app, ["place_name", "action", "product_id", "kg"])
     assert set(sheet["action"]) >= {"start", "load", "unload", "end"}
+
+
+def test_the_app_still_plans_with_the_nearest_farm_rule_when_chosen(app: AppTest) -> None:
+    from agrichain.inventory import NearestFarmAllocator
+
+    nearest = plan_day(tiny_app_scenario(), allocator=NearestFarmAllocator(), **LIMITS)  # type: ignore[arg-type]
+    app.selectbox(key="opt_allocation").set_value("nearest").run()
+    press_plan(app)
+    assert metrics(app) == expected_metrics(nearest)
+    labels = [t.label for t in app.tabs]
+    assert not any(label.startswith("Inventory") for label in labels)
+    assert "Spoilage (kg)" not in metrics(app)
+    app.multiselect(key="orders_fate_filter").set_value(["unserved"]).run()
+    assert frame_with(app, ["order_id", "fate"]).empty  # everything is collected today
 
 
 def test_rerendering_and_replanning_the_same_input_do_not_solve_again(app: AppTest) -> None:
@@ -212,7 +236,7 @@ def test_an_invalid_edit_lists_issues_and_planning_keeps_the_last_valid_data(app
     assert not app.exception
     issues = frame_with(app, ["file", "row", "column", "problem"])
     assert list(issues.itertuples(index=False, name=None)) == [
-        ("orders", "2", "logistics_point_id", "unknown logistics point 'NOWHERE'")
+        ("orders", "3", "logistics_point_id", "unknown logistics point 'NOWHERE'")
     ]
     assert app.session_state["scenario"].orders[0].quantity_boxes == 10
     assert app.session_state["drafts"]["orders"]["quantity_boxes"].tolist()[0] == 7
@@ -334,6 +358,29 @@ def test_csv_table_upload_reports_csv_lines_under_the_uploaded_name() -> None:
         uploads.scenario_with_table_file(base, "orders", "orders.json", b"{}")
 
 
+def test_an_upload_names_row_and_reference_problems_in_one_pass() -> None:
+    base = tiny_app_scenario()
+    data = ORDERS_HEADER + "N1,S1,peach,-3,,2026-06-15 17:00\nN2,S1,mango,4,,2026-06-15 17:00\n"
+    with pytest.raises(ScenarioError) as err:
+        uploads.scenario_with_table_file(base, "orders", "night.csv", data.encode())
+    assert [(i.file, i.row, i.column) for i in err.value.issues] == [
+        ("night.csv", 2, "quantity_boxes"),
+        ("night.csv", 3, "product_id"),
+    ]
+
+
+def test_an_upload_and_a_scenario_folder_share_one_reader(tmp_path: Path) -> None:
+    """orders.xlsx in a folder and uploaded to the app give the same orders."""
+    base = tiny_app_scenario()
+    frame = pd.read_csv(io.StringIO(ORDERS_HEADER + "N1,S1,peach,3,,2026-06-15 17:00\n"))
+    book = excel_bytes({"orders": frame})
+    uploaded = uploads.scenario_with_table_file(base, "orders", "night.xlsx", book)
+    folder = save_scenario(base, tmp_path / "sc")
+    (folder / "orders.csv").unlink()
+    (folder / "orders.xlsx").write_bytes(book)
+    assert load_scenario(folder).orders == uploaded.orders
+
+
 def excel_bytes(sheets: dict[str, pd.DataFrame]) -> bytes:
     buf = io.BytesIO()
     with pd.ExcelWriter(buf, engine="openpyxl") as writer:
@@ -400,7 +447,7 @@ def test_scenario_with_frames_validates_like_the_library() -> None:
     frames["supply"].loc[1, "kg"] = -1.0
     with pytest.raises(ScenarioError) as err:
         inputs.scenario_with_frames(base, frames)
-    assert [(i.file, i.row, i.column) for i in err.value.issues] == [("supply", 1, "kg")]
+    assert [(i.file, i.row, i.column) for i in err.value.issues] == [("supply", 2, "kg")]
 
 
 def test_product_totals_against_supply() -> None:

@@ -185,7 +185,7 @@ def test_transport_capacity_is_the_reason() -> None:
     )
     p = plan(sc)
     assert [(s.order_id, s.kg, s.reason) for s in p.shortfalls] == [
-        ("O1", 50.0, "transport capacity of HUB exhausted on 2026-06-15")
+        ("O1", 50.0, "the vehicles able to reach HUB are fully used on 2026-06-15")
     ]
 
 

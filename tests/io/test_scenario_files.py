@@ -204,6 +204,7 @@ def _farms(draw: st.DrawFn) -> list[Farm]:
     return out
 
 
+@pytest.mark.filterwarnings("ignore::agrichain.errors.ScenarioWarning")  # no supply: orders warn
 @settings(
     max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )

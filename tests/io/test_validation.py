@@ -10,8 +10,9 @@ from builders import tiny_scenario
 from typer.testing import CliRunner
 
 from agrichain.cli import EXIT_INPUT, app
-from agrichain.errors import ScenarioError
+from agrichain.errors import ScenarioError, ScenarioWarning
 from agrichain.io import load_scenario, save_scenario
+from agrichain.model import ENGINE_NAMES
 
 
 def _edit(path: Path, row: int, column: str, value: str) -> None:
@@ -191,3 +192,93 @@ def test_existing_output_is_not_touched_on_bad_input(folder: Path, tmp_path: Pat
     assert result.exit_code == EXIT_INPUT
     assert (out / "routes.csv").read_text() == "previous plan\n"
     assert sorted(p.name for p in out.iterdir()) == ["routes.csv"]
+
+
+# ----- plausibility, one pass, settings (issue 12) ------------------------------------------
+
+
+def test_control_character_in_an_id(folder: Path, tmp_path: Path) -> None:
+    _edit(folder / "orders.csv", 2, "order_id", "O\x001")
+    _assert_rejected(folder, tmp_path, "orders.csv", 2, "order_id", "control character U+0000")
+
+
+def test_control_character_in_a_name(folder: Path, tmp_path: Path) -> None:
+    _edit(folder / "farms.csv", 3, "name", "Li\x07 farm")
+    _assert_rejected(folder, tmp_path, "farms.csv", 3, "name", "control character U+0007")
+
+
+def test_an_absurd_order_quantity(folder: Path, tmp_path: Path) -> None:
+    _edit(folder / "orders.csv", 2, "quantity_boxes", str(10**12))
+    _assert_rejected(folder, tmp_path, "orders.csv", 2, "quantity_boxes", "less than or equal to")
+
+
+def test_an_order_above_all_supply_is_a_warning(folder: Path) -> None:
+    _edit(folder / "orders.csv", 2, "quantity_boxes", "1000")  # 5,000 kg of peach; 600 grow
+    with pytest.warns(ScenarioWarning) as caught:
+        scenario = load_scenario(folder)
+    assert scenario.orders[0].quantity_boxes == 1000
+    issue = next(w.message.issue for w in caught if isinstance(w.message, ScenarioWarning))
+    assert (issue.file, issue.row, issue.column) == ("orders.csv", 2, "quantity_boxes")
+    assert "more than all its supply" in issue.message
+    result = CliRunner().invoke(app, ["validate", str(folder)])
+    assert result.exit_code == 0
+    assert result.output.startswith("agrichain: warning: orders.csv, row 2, column quantity_boxes")
+
+
+def test_a_time_zone_is_refused(folder: Path, tmp_path: Path) -> None:
+    _edit(folder / "orders.csv", 3, "ship_by", "2026-06-15T17:00+08:00")
+    _assert_rejected(folder, tmp_path, "orders.csv", 3, "ship_by", "YYYY-MM-DD HH:MM")
+
+
+def test_a_number_is_never_a_date(folder: Path, tmp_path: Path) -> None:
+    _edit(folder / "supply.csv", 2, "date", "1781481600")
+    _assert_rejected(folder, tmp_path, "supply.csv", 2, "date", "YYYY-MM-DD")
+
+
+def test_every_problem_of_every_kind_in_one_pass(folder: Path, tmp_path: Path) -> None:
+    """Row errors, cross-table errors and scenario.toml values come out together."""
+    _edit(folder / "orders.csv", 2, "quantity_boxes", "-1")  # a row error
+    _edit(folder / "orders.csv", 3, "session_id", "NOPE")  # a reference, in a row that parses
+    _edit(folder / "supply.csv", 2, "product_id", "durian")
+    _edit(folder / "farms.csv", 2, "lat", "95")  # F1 does not parse: supply's F1 is not unknown
+    toml = folder / "scenario.toml"
+    toml.write_text(toml.read_text().replace('engine = "auto"', 'engine = "magic"'))
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(folder)
+    found = {(i.file, i.row, i.column) for i in info.value.issues}
+    assert found == {
+        ("scenario.toml", None, "routing.engine"),
+        ("farms.csv", 2, "lat"),
+        ("orders.csv", 2, "quantity_boxes"),
+        ("orders.csv", 3, "session_id"),
+        ("supply.csv", 2, "product_id"),
+    }
+    result = CliRunner().invoke(app, ["validate", str(folder)])
+    assert result.exit_code == EXIT_INPUT
+    assert result.output.count("agrichain: error:") == 5
+
+
+def test_an_unknown_engine_in_the_settings(folder: Path, tmp_path: Path) -> None:
+    path = folder / "scenario.toml"
+    path.write_text(path.read_text().replace('engine = "auto"', 'engine = "magic"'))
+    _assert_rejected(folder, tmp_path, "scenario.toml", None, "routing.engine", "'pyvrp'")
+
+
+def test_the_engine_names_are_the_routing_engines() -> None:
+    from agrichain.routing.engine import ENGINES
+
+    assert set(ENGINE_NAMES) == set(ENGINES)
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "nan", "inf", "1e9"])
+@pytest.mark.parametrize("key", ["time_limit_s = 30.0", "time_limit_s = 60.0"])
+def test_time_limits_in_the_settings(folder: Path, tmp_path: Path, key: str, value: str) -> None:
+    path = folder / "scenario.toml"
+    name = key.split(" = ")[0]
+    path.write_text(path.read_text().replace(key, f"{name} = {value}"))
+    section = "routing" if key.endswith("30.0") else "inventory"
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(folder)
+    assert [(i.file, i.column) for i in info.value.issues] == [
+        ("scenario.toml", f"{section}.time_limit_s")
+    ]

@@ -20,7 +20,7 @@ from agrichain.routing import (
     recompute_distance,
     solve,
 )
-from agrichain.routing.ortools_engine import first_solution_strategy, solve_ortools
+from agrichain.routing.engines.ortools_engine import first_solution_strategy, solve_ortools
 from agrichain.routing.servable import unservable_reasons
 
 FAST = SolveParams(time_limit_s=5.0, solution_limit=50)

@@ -105,7 +105,8 @@ def table_editor(
     """An editor over the filtered rows of a draft table; True if the draft changed."""
     ss = st.session_state
     full: pd.DataFrame = ss.drafts[table]
-    shown = full.loc[mask]
+    rows = inputs.numbered(full)  # the row numbers issues name, shown at the left
+    shown = rows.loc[mask.to_numpy()]
     tag = hashlib.sha1(repr(tuple(filters)).encode()).hexdigest()[:8]
     key = f"edit_{table}_{ss.draft_version}_{tag}"
     st.caption(
@@ -114,11 +115,17 @@ def table_editor(
     )
     height = min(420, 38 + 35 * (len(shown) + 1))
     edited = st.data_editor(
-        shown, width="stretch", height=height, column_config=config, key=key, num_rows="dynamic"
+        shown,
+        width="stretch",
+        height=height,
+        column_config=config,
+        key=key,
+        num_rows="dynamic",
+        hide_index=False,
     )
     if inputs.edit_count(ss.get(key)) == 0:
         return False
-    merged = inputs.merge_edited(full, shown.index, edited)
+    merged = inputs.merge_edited(rows, shown.index, edited)
     if inputs.same_rows(merged, full):
         return False
     ss.drafts = {**ss.drafts, table: merged}

@@ -9,7 +9,7 @@ import streamlit as st
 from agrichain.app import jobs
 from agrichain.app.page import state
 from agrichain.model import Scenario
-from agrichain.pipeline import ALLOCATION_METHODS
+from agrichain.pipeline import ALLOCATION_METHODS, DEFAULT_ALLOCATION
 
 #: Seconds between two looks at a running plan.
 POLL_S = 0.2
@@ -82,9 +82,10 @@ def chosen_options(scenario: Scenario) -> jobs.PlanOptions:
         allocation = m1.selectbox(
             "Allocation",
             ALLOCATION_METHODS,
-            ALLOCATION_METHODS.index(jobs.DEFAULT_ALLOCATION),
+            ALLOCATION_METHODS.index(DEFAULT_ALLOCATION),
             key="opt_allocation",
-            help="nearest: today's harvest from the nearest farms; inventory: multi-day plan.",
+            help="inventory (the default, as in the CLI and the library): the multi-day plan "
+            "with stock and later days; nearest: today's harvest from the nearest farms.",
         )
         engines = jobs.engine_names()
         first_engine = engines.index(defaults.engine) if defaults.engine in engines else 0

@@ -1,4 +1,5 @@
-"""Step 4 · routes: the map settings (sidebar), the KPIs, the map and the plan's tables."""
+"""Step 4 · routes: the map settings (sidebar), the KPIs, the map and the plan's tables
+(routes, unserved work, each order's fate, the inventory by day)."""
 
 from __future__ import annotations
 
@@ -60,9 +61,10 @@ def show(scenario: Scenario, key: str, map_style: str | None) -> jobs.PlanResult
 
 
 def plan_tables(plan: Plan) -> None:
-    """Tabs of the routes, the unserved orders and, for inventory plans, the stock by day."""
+    """Tabs of the routes, the unserved work, each order's fate and, for inventory plans,
+    the stock by day."""
     inventory = results.inventory_tables(plan)
-    tab_labels = ["Routes", f"Unserved ({len(plan.unserved)})"]
+    tab_labels = ["Routes", f"Unserved ({len(plan.unserved)})", f"Orders ({len(plan.orders)})"]
     side_tabs = st.tabs([*tab_labels, "Inventory by day"] if inventory else tab_labels)
     with side_tabs[0], st.container(key="routes_box"):
         hh_mm = st.column_config.DatetimeColumn(format="HH:mm")
@@ -75,11 +77,29 @@ def plan_tables(plan: Plan) -> None:
             state.show_table(plan.unserved_frame(), "unserved_table", reason=wide)
         else:
             st.success("Everything ordered is planned.")
+    with side_tabs[2]:
+        order_fates(plan)
     if inventory:
-        with side_tabs[2]:
+        with side_tabs[3]:
             for chart_title, chart in results.inventory_charts(inventory):
                 st.markdown(f"**{chart_title}**")
                 st.bar_chart(chart, stack=True)
             for name, frame in inventory.items():
                 st.markdown(results.table_heading(name, frame))
                 state.show_table(frame, f"inventory_{name}")
+
+
+def order_fates(plan: Plan) -> None:
+    """Each order once with where its kg come from, filtered by fate."""
+    counts = results.fate_counts(plan)
+    chosen = st.multiselect(
+        "Fate",
+        results.FATES,
+        key="orders_fate_filter",
+        format_func=lambda fate: f"{fate} ({counts.get(fate, 0):,})",
+        placeholder="all fates",
+        help="collected: today's pickups carry it; from_stock: stock at its logistics point; "
+        "later_day: a later day's harvest; unserved: some kg are not planned; mixed: several.",
+    )
+    wide = st.column_config.TextColumn(width="large")
+    state.show_table(results.orders_of_fates(plan, chosen), "orders_table", reason=wide)

@@ -1,4 +1,4 @@
-"""Harvest flows farm → logistics point, receipts, fleet rows and links."""
+"""Harvest flows farm → logistics point, receipts (with their fleet rows) and links."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import numpy as np
 import pulp
 
 from agrichain.inventory.data import KG_EPS, InventoryData
+from agrichain.inventory.milp.fleet import add_fleet_rows
 from agrichain.inventory.milp.problem import BuiltMilp, Key3, MilpBuilder, Term
 from agrichain.inventory.milp.scope import MilpScope
 
@@ -36,7 +37,7 @@ def add_flows(b: MilpBuilder, m: BuiltMilp, scope: MilpScope) -> dict[Key3, list
     """``x`` and ``recv`` with their supply and fleet rows; returns the arcs of each link."""
     arcs = _add_arcs(b, m, scope)
     _add_supply_rows(b, scope.data, arcs)
-    _add_transport_rows(b, m, arcs, _add_receipts(b, m, scope, arcs))
+    add_fleet_rows(b, m, scope, _add_receipts(b, m, scope, arcs), arcs.inflow_ub)
     return arcs.link_flows
 
 
@@ -97,17 +98,6 @@ def _add_receipts(
         if scope.cold[p]:
             transport_terms[(d, h, 1)].append((r, 1.0))
     return transport_terms
-
-
-def _add_transport_rows(
-    b: MilpBuilder, m: BuiltMilp, arcs: _Arcs, transport_terms: dict[Key3, list[Term]]
-) -> None:
-    for (d, h, c), terms in transport_terms.items():
-        cap = m.transport_cap[(d, h, c)]
-        if c == 1 and cap >= m.transport_cap[(d, h, 0)]:
-            continue  # implied by the all-vehicle row
-        if arcs.inflow_ub[(d, h, c)] > cap + KG_EPS:
-            b.row(terms, pulp.LpConstraintLE, cap)
 
 
 # --- links -------------------------------------------------------------------------------------

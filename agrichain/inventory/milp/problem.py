@@ -29,7 +29,8 @@ class Restriction:
     storage_used_kg: dict[Key3, float]
     """kg of other products on hand per (day, lp, class 0 = ambient / 1 = cold)."""
     transport_used_kg: dict[Key3, float]
-    """kg of other products brought in per (day, lp, class 0 = all / 1 = cold)."""
+    """kg of other products brought in per (day, lp, class 0 = all / 1 = cold): constants in
+    the fleet rows (the fleet's day is re-split among the points)."""
     extra: dict[int, tuple[int, int]] = field(default_factory=dict)
     """Extra-sales variables to create: key → (lp, ship day)."""
 
@@ -62,7 +63,10 @@ class BuiltMilp:
     storage_cap: dict[Key3, float] = field(default_factory=dict)
     """(day, lp, class) → storage capacity used in the MILP."""
     transport_cap: dict[Key3, float] = field(default_factory=dict)
-    """(day, lp, class 0 = all / 1 = cold) → kg per day."""
+    """(day, lp, class 0 = all / 1 = cold) → kg per day the lp could receive at most."""
+    fleet_days: dict[Key3, pulp.LpVariable] = field(default_factory=dict)
+    """(day, vehicle class, lp) → vehicle-days the class spends on the lp (days with
+    fleet rows only; see :mod:`agrichain.inventory.milp.fleet`)."""
     n_rows: int = 0
     build_s: float = 0.0
 

@@ -1,0 +1,1 @@
+"""The default engine design: exact insertion, large neighbourhood search on parts, reassignment."""
