@@ -20,7 +20,9 @@ harvesting that day, at most a farm's mean harvest. The first trip leaves the
 vehicle's home point at the start of its shift (within the home point's opening
 hours), pickups start within the farms' mean pickup window, deliveries before the
 point's cut-off, and the vehicle is home again by the end of its shift; trips per
-shift are what fits (fractional: a last, shorter trip counts in part).
+shift are the whole trips that fit plus a last, shorter one (fewer visits, both legs
+in full) as its share of a load. A vehicle that cannot even do a one-farm trip cannot
+reach the point.
 """
 
 from __future__ import annotations

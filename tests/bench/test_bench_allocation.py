@@ -8,6 +8,7 @@ import pytest
 from agrichain.bench.allocation import (
     CASES,
     COLUMNS,
+    STRESS_CASES,
     forecast_sales,
     format_allocation_table,
     keeps_until,
@@ -37,7 +38,11 @@ def tiny() -> Scenario:
 def test_the_cases_are_the_county_and_three_generated_counties() -> None:
     assert next(iter(CASES)) == "county" and len(CASES) == 4
     assert all(c.config.n_vehicles is None for c in list(CASES.values())[1:])  # sized fleets
-    assert [c.name for c in resolve_cases(["county"])] == ["county"]
+    assert [c.name for c in resolve_cases(["county", "anji-200-half"])] == [
+        "county",
+        "anji-200-half",
+    ]
+    assert all(c.fleet_share < 1 or c.max_transit_min for c in STRESS_CASES.values())
     with pytest.raises(ValueError, match="unknown allocation case"):
         resolve_cases(["nowhere"])
 

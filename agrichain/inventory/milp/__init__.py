@@ -9,6 +9,7 @@ and product ``p``:
   ``waste[d,h,p]`` kg thrown away (spoiled);
 * ``lost[k]`` kg of demand bucket ``k`` not shipped, ``serve[k,d]`` kg of a bucket
   with several possible ship days shipped on day ``d``;
+* ``t[d,g,h]`` vehicle-days vehicle class ``g`` spends on bringing goods to ``h``;
 * ``y[d,f,h]`` 1 if the link ``f → h`` is used on day ``d`` (only when
   ``link_fixed_cost > 0``).
 
@@ -21,7 +22,9 @@ the age of the kg shipped.
 
 Modules: :mod:`~.problem` (the built MILP and its builder), :mod:`~.scope` (products
 and capacities one MILP covers), :mod:`~.flows` (harvest flows and links),
-:mod:`~.stock` (demand and FIFO stock), :mod:`~.build` (all of it, and the objective).
+:mod:`~.fleet` (the fleet's vehicle-days per point: ``t[d,g,h]``, with its rows and
+shortfall reasons), :mod:`~.stock` (demand and FIFO stock), :mod:`~.build` (all of it,
+and the objective).
 """
 
 from agrichain.inventory.milp.build import build_milp
