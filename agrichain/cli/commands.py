@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 
 from agrichain.cli.bench import bench_app
 from agrichain.cli.shell import (
@@ -17,10 +16,10 @@ from agrichain.cli.shell import (
     EXIT_PARTIAL,
     OneLineErrors,
     err_console,
-    interactive,
     print_issues,
     progress_bar,
     run_step,
+    tell,
 )
 
 app = typer.Typer(
@@ -143,13 +142,11 @@ def plan(
 
 def _print_summary(s: dict[str, Any], out: Path) -> None:
     """The plan's one-line summary, for a person at a terminal."""
-    if interactive():
-        Console(highlight=False).print(
-            f"{s['status']}: {s['vehicles_used']} vehicles, {s['distance_km']:.1f} km, "
-            f"cost {s['cost_total']:.2f} {s['currency']}, {s['kg_collected']:.1f} kg collected, "
-            f"{s['kg_unserved']:.1f} kg unserved → {out}",
-            markup=False,
-        )
+    tell(
+        f"{s['status']}: {s['vehicles_used']} vehicles, {s['distance_km']:.1f} km, "
+        f"cost {s['cost_total']:.2f} {s['currency']}, {s['kg_collected']:.1f} kg collected, "
+        f"{s['kg_unserved']:.1f} kg unserved → {out}"
+    )
 
 
 @app.command()
@@ -186,13 +183,11 @@ def validate(
     scenario = check.scenario
     if scenario is None:
         raise typer.Exit(EXIT_INPUT)
-    if interactive():
-        Console(highlight=False).print(
-            f"ok: {len(scenario.farms)} farms, {len(scenario.logistics_points)} logistics points, "
-            f"{len(scenario.products)} products, {len(scenario.orders)} orders, "
-            f"{len(scenario.vehicles)} vehicles",
-            markup=False,
-        )
+    tell(
+        f"ok: {len(scenario.farms)} farms, {len(scenario.logistics_points)} logistics points, "
+        f"{len(scenario.products)} products, {len(scenario.orders)} orders, "
+        f"{len(scenario.vehicles)} vehicles"
+    )
 
 
 @app.command()
@@ -249,8 +244,7 @@ def generate(
             name=name,
         )
     )
-    if interactive():
-        Console(highlight=False).print(f"scenario written to {folder}", markup=False)
+    tell(f"scenario written to {folder}")
 
 
 def main() -> None:

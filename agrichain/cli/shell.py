@@ -35,6 +35,12 @@ def interactive() -> bool:
     return sys.stderr.isatty()
 
 
+def tell(text: str) -> None:
+    """One line for a person at a terminal; nothing when no one watches."""
+    if interactive():
+        Console(highlight=False).print(text, markup=False)
+
+
 def fail(message: str, code: int) -> typer.Exit:
     """Print one error line; the exit to raise with ``code``."""
     err_console().print(f"agrichain: error: {message}", markup=False)
@@ -167,4 +173,5 @@ __all__ = [
     "print_issues",
     "progress_bar",
     "run_step",
+    "tell",
 ]

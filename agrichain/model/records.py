@@ -20,7 +20,7 @@ _ONE_DIGIT_HOUR = re.compile(r"(^|[ T])(\d:)")
 
 
 def control_character(text: str, *, format_characters: bool = False) -> str | None:
-    """The first control character in ``text`` (as ``U+XXXX``), if any; with
+    """The first control character in ``text`` as its code point (e.g. ``U+0000``), if any; with
     ``format_characters`` also invisible format characters (zero-width space, BOM …)."""
     refused = ("Cc", "Cs", "Cf") if format_characters else ("Cc", "Cs")
     for ch in text:
