@@ -11,7 +11,7 @@ import pandas as pd
 
 from agrichain.errors import InputIssue
 from agrichain.io import scenario_from_frames, table_frame
-from agrichain.model import TABLES, Scenario
+from agrichain.model import TABLES, Scenario, plausibility_doubts
 
 #: Environment variable: folder holding the bundled instances (default ``<repo>/instances``).
 INSTANCES_ENV = "AGRICHAIN_INSTANCES_DIR"
@@ -139,6 +139,17 @@ def scenario_with_frames(scenario: Scenario, frames: Mapping[str, pd.DataFrame])
     tables: dict[str, pd.DataFrame] = {t: table_frame(scenario, t) for t in TABLES}
     tables.update(frames)
     return scenario_from_frames(scenario.settings, **{t: numbered(f) for t, f in tables.items()})
+
+
+def scenario_doubts(scenario: Scenario) -> list[InputIssue]:
+    """Doubtful but valid values of ``scenario`` (warnings, not errors), each naming the
+    table and the 1-based row of its editor."""
+    return [
+        InputIssue(
+            (i.file or "").strip("<>"), None if i.row is None else i.row + 1, i.column, i.message
+        )
+        for i in plausibility_doubts(scenario)
+    ]
 
 
 # ----- filters and totals ---------------------------------------------------------------

@@ -1,7 +1,13 @@
 """Readers and writers: scenario folders, DataFrames, geodata, Excel, plan files, atomic output."""
 
 from agrichain.io.atomic import atomic_write_bytes, atomic_write_files, atomic_write_text
-from agrichain.io.plan_files import plan_files, plan_geojson, write_plan
+from agrichain.io.plan_files import plan_files, plan_geojson
+from agrichain.io.plan_folder import (
+    PlanFolderError,
+    claim_plan_folder,
+    write_plan,
+    write_plan_folder,
+)
 from agrichain.io.scenario_check import ScenarioCheck
 from agrichain.io.scenario_files import (
     check_scenario,
@@ -19,12 +25,14 @@ from agrichain.io.settings_file import load_settings, settings_from_dict, settin
 from agrichain.io.table_readers import TableSource
 
 __all__ = [
+    "PlanFolderError",
     "ScenarioCheck",
     "TableSource",
     "atomic_write_bytes",
     "atomic_write_files",
     "atomic_write_text",
     "check_scenario",
+    "claim_plan_folder",
     "columns",
     "format_markdown",
     "load_scenario",
@@ -41,4 +49,5 @@ __all__ = [
     "settings_toml",
     "table_frame",
     "write_plan",
+    "write_plan_folder",
 ]

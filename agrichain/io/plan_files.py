@@ -10,8 +10,6 @@ import enum
 import io
 import json
 import math
-import os
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -95,18 +93,6 @@ def plan_files(plan: Plan) -> dict[str, bytes]:
     return out
 
 
-def write_plan(plan: Plan, out_dir: str | os.PathLike[str]) -> list[Path]:
-    """Replace ``out_dir`` by a folder of every output file of ``plan``, as one.
-
-    A reader sees the old plan or the new one, never a mix, and no old file stays.
-    :class:`~agrichain.io.plan_folder.PlanFolderError` if ``out_dir`` holds data that
-    is no plan, cannot be written, or another writer holds it.
-    """
-    from agrichain.io.plan_folder import write_plan_folder  # it reads this module's names
-
-    return write_plan_folder(out_dir, plan_files(plan))
-
-
 __all__ = [
     "ORDERS_CSV",
     "ROUTES_CSV",
@@ -119,5 +105,4 @@ __all__ = [
     "plan_files",
     "plan_geojson",
     "without_nan",
-    "write_plan",
 ]

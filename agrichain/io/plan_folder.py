@@ -23,7 +23,8 @@ from types import TracebackType
 
 from agrichain.errors import AgrichainError
 from agrichain.io.atomic import STAGING_MARK, TRASH_MARK, replace_folder
-from agrichain.io.plan_files import SUMMARY_JSON
+from agrichain.io.plan_files import SUMMARY_JSON, plan_files
+from agrichain.plan import Plan
 
 #: Endings of the files a plan folder holds (tables, the GeoJSON routes, the summary).
 PLAN_SUFFIXES = frozenset({".csv", ".geojson", ".json"})
@@ -173,6 +174,16 @@ def write_plan_folder(out_dir: str | os.PathLike[str], files: Mapping[str, bytes
         return folder.write(files)
 
 
+def write_plan(plan: Plan, out_dir: str | os.PathLike[str]) -> list[Path]:
+    """Replace ``out_dir`` by a folder of every output file of ``plan``, as one.
+
+    A reader sees the old plan or the new one, never a mix, and no old file stays.
+    :class:`PlanFolderError` if ``out_dir`` holds data that
+    is no plan, cannot be written, or another writer holds it.
+    """
+    return write_plan_folder(out_dir, plan_files(plan))
+
+
 __all__ = [
     "PLAN_SUFFIXES",
     "PlanFolder",
@@ -181,5 +192,6 @@ __all__ = [
     "lock_path",
     "not_a_plan_folder",
     "remove_leftovers",
+    "write_plan",
     "write_plan_folder",
 ]

@@ -27,7 +27,7 @@ from agrichain.model.records import (
     Vehicle,
     minutes_of_day,
 )
-from agrichain.model.scenario import Scenario, cross_check
+from agrichain.model.scenario import Scenario, cross_check, plausibility_doubts
 from agrichain.model.settings import (
     ENGINE_NAMES,
     MAX_COUNT,
@@ -71,6 +71,7 @@ __all__ = [
     "cross_check",
     "cross_check_tables",
     "minutes_of_day",
+    "plausibility_doubts",
     "plausibility_warnings",
     "validation_issues",
 ]

@@ -9,7 +9,7 @@ from functools import cached_property
 from pydantic import BaseModel, model_validator
 
 from agrichain.errors import InputIssue, ScenarioError
-from agrichain.model.checks import cross_check_tables
+from agrichain.model.checks import cross_check_tables, plausibility_warnings
 from agrichain.model.records import (
     Farm,
     Forecast,
@@ -126,3 +126,9 @@ def cross_check(s: Scenario) -> list[InputIssue]:
     :mod:`agrichain.io` rewrites them to file names and line numbers.
     """
     return cross_check_tables(s.settings, {name: getattr(s, name) for name in TABLES})
+
+
+def plausibility_doubts(s: Scenario) -> list[InputIssue]:
+    """Doubtful but valid values of a loaded scenario (see
+    :func:`~agrichain.model.checks.plausibility_warnings`); rows as in :func:`cross_check`."""
+    return plausibility_warnings(s.settings, {name: getattr(s, name) for name in TABLES})

@@ -207,6 +207,20 @@ def test_a_good_orders_upload_replaces_the_orders(app: AppTest) -> None:
     assert any("before the latest changes" in w.value for w in app.warning)
 
 
+def test_an_order_above_all_supply_is_loaded_with_a_warning_naming_its_row(app: AppTest) -> None:
+    assert not any("doubtful" in w.value for w in app.warning)
+    huge = ORDERS_HEADER + "N1,S1,peach,3,,2026-06-15 17:00\nN2,S1,peach,900000,,2026-06-15 17:00\n"
+    app.file_uploader(key="upload_table").set_value(("orders.csv", huge.encode(), "text/csv")).run()
+    assert not app.error
+    assert len(app.session_state["scenario"].orders) == 2
+    assert any("1 doubtful value" in w.value for w in app.warning)
+    doubts = frame_with(app, ["file", "row", "column", "problem"])
+    assert list(doubts[["file", "row", "column"]].itertuples(index=False, name=None)) == [
+        ("orders", "2", "quantity_boxes")
+    ]
+    assert "cannot be met in full" in doubts["problem"].iloc[0]
+
+
 def test_a_bad_zip_keeps_the_scenario_and_a_good_zip_loads(app: AppTest, tmp_path: Path) -> None:
     before = app.session_state["scenario"]
     app.file_uploader(key="upload_zip").set_value(("night.zip", b"not a zip", "application/zip"))

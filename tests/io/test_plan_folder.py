@@ -12,13 +12,15 @@ from builders import tiny_scenario
 from typer.testing import CliRunner
 
 from agrichain.cli import EXIT_INPUT, EXIT_OK, app
-from agrichain.io import atomic, save_scenario
-from agrichain.io.plan_folder import (
+from agrichain.errors import AgrichainError
+from agrichain.io import (
     PlanFolderError,
+    atomic,
     claim_plan_folder,
-    lock_path,
+    save_scenario,
     write_plan_folder,
 )
+from agrichain.io.plan_folder import lock_path
 
 runner = CliRunner()
 
@@ -34,6 +36,10 @@ def snapshot(folder: Path) -> dict[str, bytes]:
 def siblings(folder: Path) -> list[str]:
     """What lies beside ``folder`` apart from it and its lock file."""
     return sorted(p.name for p in folder.parent.iterdir() if p not in (folder, lock_path(folder)))
+
+
+def test_a_refused_plan_folder_is_an_agrichain_error_the_library_exports() -> None:
+    assert issubclass(PlanFolderError, AgrichainError)
 
 
 def test_a_second_plan_leaves_no_file_of_the_first(tmp_path: Path) -> None:

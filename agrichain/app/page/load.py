@@ -34,6 +34,12 @@ def show(repo: Path) -> Scenario | None:
         st.info("Load a bundled instance or upload a scenario (sidebar) to begin.")
         return None
     st.caption(labels.scenario_caption(scenario, ss.source))
+    doubts = inputs.scenario_doubts(scenario)
+    if doubts:
+        st.warning(
+            f"{len(doubts)} doubtful value{'s' if len(doubts) != 1 else ''} (planned anyway):"
+        )
+        state.show_table(inputs.issues_frame(doubts), key="doubts_table")
     return scenario
 
 
