@@ -73,6 +73,8 @@ class Route:
     distance_km: float
     cost: float
     """Fixed cost plus distance cost."""
+    locked: bool = False
+    """Kept as it is when the day is re-planned (the ``locked`` column of ``routes.csv``)."""
 
     @property
     def trips(self) -> int:
@@ -215,11 +217,12 @@ class Plan:
                 "load_kg": round(s.load_kg, 3),
                 "cum_km": round(s.cum_km, 3),
                 "task_ids": " ".join(s.task_ids),
+                "locked": r.locked,
             }
             for r in self.routes
             for s in r.stops
         ]
-        return pd.DataFrame(rows, columns=_STOP_COLUMNS)
+        return pd.DataFrame(rows, columns=STOP_COLUMNS)
 
     def routes_frame(self) -> pd.DataFrame:
         """One row per used vehicle: stops, trips, km, cost, kg, start and end."""
@@ -238,7 +241,7 @@ class Plan:
             }
             for r in self.routes
         ]
-        return pd.DataFrame(rows, columns=_ROUTE_COLUMNS)
+        return pd.DataFrame(rows, columns=ROUTE_COLUMNS)
 
     def tasks_frame(self) -> pd.DataFrame:
         """One row per pickup task (the content of ``tasks.csv``)."""
@@ -258,7 +261,7 @@ class Plan:
             }
             for t in self.tasks
         ]
-        return pd.DataFrame(rows, columns=_TASK_COLUMNS)
+        return pd.DataFrame(rows, columns=TASK_COLUMNS)
 
     def unserved_frame(self) -> pd.DataFrame:
         """What could not be planned and why (the content of ``unserved.csv``)."""
@@ -275,7 +278,7 @@ class Plan:
             }
             for u in self.unserved
         ]
-        return pd.DataFrame(rows, columns=_UNSERVED_COLUMNS)
+        return pd.DataFrame(rows, columns=UNSERVED_COLUMNS)
 
     def orders_frame(self) -> pd.DataFrame:
         """One row per input order with its fate (the content of ``orders.csv``)."""
@@ -320,7 +323,7 @@ class Plan:
         return gpd.GeoDataFrame(frame, geometry=lines, crs="EPSG:4326")
 
 
-_STOP_COLUMNS = [
+STOP_COLUMNS = [
     "vehicle_id",
     "trip",
     "seq",
@@ -333,8 +336,9 @@ _STOP_COLUMNS = [
     "load_kg",
     "cum_km",
     "task_ids",
+    "locked",
 ]
-_ROUTE_COLUMNS = [
+ROUTE_COLUMNS = [
     "vehicle_id",
     "home_logistics_point_id",
     "refrigerated",
@@ -346,7 +350,7 @@ _ROUTE_COLUMNS = [
     "start",
     "end",
 ]
-_TASK_COLUMNS = [
+TASK_COLUMNS = [
     "task_id",
     "farm_id",
     "product_id",
@@ -359,7 +363,7 @@ _TASK_COLUMNS = [
     "max_transit_min",
     "order_ids",
 ]
-_UNSERVED_COLUMNS = [
+UNSERVED_COLUMNS = [
     "kind",
     "id",
     "product_id",

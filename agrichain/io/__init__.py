@@ -8,6 +8,7 @@ from agrichain.io.plan_folder import (
     write_plan,
     write_plan_folder,
 )
+from agrichain.io.plan_reading import read_plan, stop_lines
 from agrichain.io.scenario_check import ScenarioCheck
 from agrichain.io.scenario_files import (
     check_scenario,
@@ -40,6 +41,7 @@ __all__ = [
     "places_gdf",
     "plan_files",
     "plan_geojson",
+    "read_plan",
     "read_table_file",
     "replace_tables",
     "save_scenario",
@@ -47,6 +49,7 @@ __all__ = [
     "scenario_from_tables",
     "settings_from_dict",
     "settings_toml",
+    "stop_lines",
     "table_frame",
     "write_plan",
     "write_plan_folder",
