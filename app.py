@@ -1,4 +1,5 @@
-"""agrichain planner: load the night's orders, check them, plan, see the routes, hand over.
+"""agrichain planner: load the night's orders, check them, plan, see the routes, adjust them
+or re-plan after the day's events, hand over, review.
 
 Run with ``streamlit run app.py``. Bundled instances are read from ``instances/``
 (or ``$AGRICHAIN_INSTANCES_DIR``); a basemap is drawn only when
@@ -16,7 +17,7 @@ from pathlib import Path
 import streamlit as st
 
 from agrichain.app import jobs
-from agrichain.app.page import edit, handover, load, plan, see, state
+from agrichain.app.page import adjust, edit, handover, load, plan, replan, review, see, state
 
 REPO = Path(__file__).resolve().parent
 
@@ -33,7 +34,11 @@ if scenario is None:
 edit.show(scenario)
 page_key = plan.show(scenario)
 result = see.show(scenario, page_key, map_style)
+state.save()  # what a browser reload opens again
 if result is None:
     st.stop()
 
+adjust.show(result)
+replan.show(result)
 handover.show(result)
+review.show(result)

@@ -25,6 +25,10 @@ from agrichain.plan import Fate, OrderFate, Unserved
 KG_TOLERANCE = 1e-6
 #: The cause code of order kg the allocation could not cover.
 NOT_ALLOCATED = "not_allocated"
+#: The cause code of kg on board of a vehicle when it broke down (``agrichain replan``).
+BREAKDOWN = "breakdown"
+#: The cause code of kg a farm harvested less than planned (``agrichain replan``).
+FARM_SHORTFALL = "farm_shortfall"
 
 
 @dataclass(frozen=True)

@@ -145,13 +145,13 @@ def plan_day(
     routes = routes_from_solution(collection, solution)
     outcomes = task_outcomes(collection, solution)
     causes = unserved_causes(collection.problem, solution)
-    unserved = _unserved(allocation, collection, outcomes, causes)
+    unserved = unserved_items(allocation, collection, outcomes, causes)
     pieces: dict[str, list[tuple[str, float]]] = {}
     for piece in collection.tasks:
         pieces.setdefault(piece.parent_id, []).append((piece.task_id, piece.kg))
     fates = order_fates(scenario, allocation, unserved, pieces)
     report("done", 1.0)
-    summary = _summary(
+    summary = plan_summary(
         scenario,
         allocation,
         routes_cost=sum(r.cost for r in routes),
@@ -197,12 +197,14 @@ def _stopped_by(solution: Any, params: SolveParams) -> str:
     return "time_limit"
 
 
-def _unserved(
+def unserved_items(
     allocation: Allocation,
     collection: CollectionProblem,
     outcomes: list[TaskOutcome],
     causes: dict[int, Cause],
 ) -> list[Unserved]:
+    """The allocation's shortfalls and the task pieces routing left out, each with its
+    cause and reason (``outcomes`` in the order of ``collection.tasks``)."""
     out = [
         Unserved(
             kind="order",
@@ -259,7 +261,7 @@ def _kg_totals(
     return {k: round(v, 3) for k, v in totals.items()}
 
 
-def _summary(
+def plan_summary(
     scenario: Scenario,
     allocation: Allocation,
     *,
@@ -272,6 +274,7 @@ def _summary(
     params: SolveParams,
     timings: dict[str, float],
 ) -> dict[str, Any]:
+    """The content of ``summary.json`` (its ``status`` left empty for the caller)."""
     distance = sum(r.distance_km for r in routes)
     fixed = sum(scenario.vehicle[r.vehicle_id].fixed_cost for r in routes)
     by_product = {
@@ -328,5 +331,7 @@ __all__ = [
     "ProgressCallback",
     "make_allocator",
     "plan_day",
+    "plan_summary",
     "routing_params",
+    "unserved_items",
 ]

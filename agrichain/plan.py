@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -203,26 +204,7 @@ class Plan:
     # ----- tables --------------------------------------------------------------
     def stops_frame(self) -> pd.DataFrame:
         """One row per stop (the content of ``routes.csv``)."""
-        rows = [
-            {
-                "vehicle_id": s.vehicle_id,
-                "trip": s.trip,
-                "seq": s.seq,
-                "stop_id": s.stop_id,
-                "stop_kind": s.stop_kind,
-                "lat": s.lat,
-                "lon": s.lon,
-                "arrival": s.arrival,
-                "departure": s.departure,
-                "load_kg": round(s.load_kg, 3),
-                "cum_km": round(s.cum_km, 3),
-                "task_ids": " ".join(s.task_ids),
-                "locked": r.locked,
-            }
-            for r in self.routes
-            for s in r.stops
-        ]
-        return pd.DataFrame(rows, columns=STOP_COLUMNS)
+        return stops_frame(self.routes)
 
     def routes_frame(self) -> pd.DataFrame:
         """One row per used vehicle: stops, trips, km, cost, kg, start and end."""
@@ -245,23 +227,7 @@ class Plan:
 
     def tasks_frame(self) -> pd.DataFrame:
         """One row per pickup task (the content of ``tasks.csv``)."""
-        rows = [
-            {
-                "task_id": t.task_id,
-                "farm_id": t.farm_id,
-                "product_id": t.product_id,
-                "kg": round(t.kg, 6),
-                "logistics_point_id": t.logistics_point_id,
-                "vehicle_id": t.vehicle_id,
-                "pickup_time": t.pickup_time,
-                "delivery_time": t.delivery_time,
-                "transit_min": None if t.transit_min is None else round(t.transit_min, 2),
-                "max_transit_min": t.max_transit_min,
-                "order_ids": " ".join(t.order_ids),
-            }
-            for t in self.tasks
-        ]
-        return pd.DataFrame(rows, columns=TASK_COLUMNS)
+        return tasks_frame(self.tasks)
 
     def unserved_frame(self) -> pd.DataFrame:
         """What could not be planned and why (the content of ``unserved.csv``)."""
@@ -323,72 +289,69 @@ class Plan:
         return gpd.GeoDataFrame(frame, geometry=lines, crs="EPSG:4326")
 
 
+def stops_frame(routes: Sequence[Route]) -> pd.DataFrame:
+    """One row per stop (the content of ``routes.csv``)."""
+    rows = [
+        {
+            "vehicle_id": s.vehicle_id,
+            "trip": s.trip,
+            "seq": s.seq,
+            "stop_id": s.stop_id,
+            "stop_kind": s.stop_kind,
+            "lat": s.lat,
+            "lon": s.lon,
+            "arrival": s.arrival,
+            "departure": s.departure,
+            "load_kg": round(s.load_kg, 3),
+            "cum_km": round(s.cum_km, 3),
+            "task_ids": " ".join(s.task_ids),
+            "locked": r.locked,
+        }
+        for r in routes
+        for s in r.stops
+    ]
+    return pd.DataFrame(rows, columns=STOP_COLUMNS)
+
+
+def tasks_frame(tasks: Sequence[TaskOutcome]) -> pd.DataFrame:
+    """One row per pickup task (the content of ``tasks.csv``)."""
+    rows = [
+        {
+            "task_id": t.task_id,
+            "farm_id": t.farm_id,
+            "product_id": t.product_id,
+            "kg": round(t.kg, 6),
+            "logistics_point_id": t.logistics_point_id,
+            "vehicle_id": t.vehicle_id,
+            "pickup_time": t.pickup_time,
+            "delivery_time": t.delivery_time,
+            "transit_min": None if t.transit_min is None else round(t.transit_min, 2),
+            "max_transit_min": t.max_transit_min,
+            "order_ids": " ".join(t.order_ids),
+        }
+        for t in tasks
+    ]
+    return pd.DataFrame(rows, columns=TASK_COLUMNS)
+
+
 STOP_COLUMNS = [
-    "vehicle_id",
-    "trip",
-    "seq",
-    "stop_id",
-    "stop_kind",
-    "lat",
-    "lon",
-    "arrival",
-    "departure",
-    "load_kg",
-    "cum_km",
-    "task_ids",
-    "locked",
-]
+    "vehicle_id", "trip", "seq", "stop_id", "stop_kind", "lat", "lon", "arrival", "departure",
+    "load_kg", "cum_km", "task_ids", "locked",
+]  # fmt: skip
 ROUTE_COLUMNS = [
-    "vehicle_id",
-    "home_logistics_point_id",
-    "refrigerated",
-    "stops",
-    "trips",
-    "distance_km",
-    "cost",
-    "kg_collected",
-    "start",
-    "end",
-]
+    "vehicle_id", "home_logistics_point_id", "refrigerated", "stops", "trips", "distance_km",
+    "cost", "kg_collected", "start", "end",
+]  # fmt: skip
 TASK_COLUMNS = [
-    "task_id",
-    "farm_id",
-    "product_id",
-    "kg",
-    "logistics_point_id",
-    "vehicle_id",
-    "pickup_time",
-    "delivery_time",
-    "transit_min",
-    "max_transit_min",
-    "order_ids",
-]
+    "task_id", "farm_id", "product_id", "kg", "logistics_point_id", "vehicle_id",
+    "pickup_time", "delivery_time", "transit_min", "max_transit_min", "order_ids",
+]  # fmt: skip
 UNSERVED_COLUMNS = [
-    "kind",
-    "id",
-    "product_id",
-    "logistics_point_id",
-    "kg",
-    "cause",
-    "reason",
-    "order_ids",
-]
+    "kind", "id", "product_id", "logistics_point_id", "kg", "cause", "reason", "order_ids",
+]  # fmt: skip
 #: Columns of ``orders.csv`` (see :meth:`Plan.orders_frame`).
 ORDER_COLUMNS = [
-    "order_id",
-    "session_id",
-    "product_id",
-    "logistics_point_id",
-    "ship_by",
-    "kg",
-    "fate",
-    "kg_collected",
-    "kg_from_stock",
-    "kg_later_day",
-    "kg_unserved",
-    "task_ids",
-    "stock_age_days",
-    "later_dates",
-    "cause",
-    "reason",
-]
+    "order_id", "session_id", "product_id", "logistics_point_id", "ship_by", "kg", "fate",
+    "kg_collected", "kg_from_stock", "kg_later_day", "kg_unserved", "task_ids",
+    "stock_age_days", "later_dates", "cause", "reason",
+]  # fmt: skip

@@ -21,8 +21,16 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("model", ("agrichain.model", "agrichain.plan", "agrichain.allocation")),
     ("io", ("agrichain.io",)),
     ("solvers", ("agrichain.routing", "agrichain.inventory")),
-    ("pipeline", ("agrichain.pipeline", "agrichain.verify", "agrichain.generate",
-                  "agrichain.day", "agrichain.handover")),  # fmt: skip
+    (
+        "pipeline",
+        (
+            "agrichain.pipeline",
+            "agrichain.verify",
+            "agrichain.generate",
+            "agrichain.day",
+            "agrichain.handover",
+        ),
+    ),
     ("faces", ("agrichain.cli", "agrichain.app", "agrichain.bench", "agrichain")),
 )
 #: Packages of one layer that must never import each other.

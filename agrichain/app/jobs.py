@@ -1,4 +1,5 @@
-"""Planning from the app: the planner's options, and :func:`run_plan` in a worker process."""
+"""Planning from the app: the planner's options, and :func:`run_plan` (or another plan-making
+call, such as the re-plan of :mod:`agrichain.app.replan`) in a worker process."""
 
 from __future__ import annotations
 
@@ -20,6 +21,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+import pandas as pd
+
 from agrichain.errors import InputIssue, ScenarioError
 from agrichain.model import RoutingSettings, Scenario
 from agrichain.pipeline import DEFAULT_ALLOCATION, make_allocator, plan_day
@@ -32,12 +35,14 @@ STAGE_LABELS = {
     "starting": "starting the solver",
     "allocate": "allocating harvest to orders",
     "route": "routing the fleet",
+    "replan": "re-planning the rest of the day",
     "done": "finishing",
 }
 #: Modules the worker fork server imports once, so each plan starts at once.
 WORKER_PRELOAD = [
     "agrichain.app.jobs",
     "agrichain.pipeline",
+    "agrichain.day.replan",
     "agrichain.routing.engines.ortools_engine",
 ]
 
@@ -142,6 +147,10 @@ class PlanResult:
     options: PlanOptions
     key: str
     wall_s: float
+    origin: str = "planned"
+    """How it was made: "planned", "adjusted" (by hand) or "re-planned" (after events)."""
+    changes: pd.DataFrame | None = None
+    """What changed for each driver (a re-planned plan: the rows of ``changes.csv``)."""
     _files: dict[str, bytes] = field(default_factory=dict, repr=False)
 
     def download(self, name: str, make: Callable[[], bytes]) -> bytes:
@@ -196,17 +205,17 @@ def warm_up() -> None:
     ).start()
 
 
-def _plan_worker(scenario: Scenario, options: PlanOptions, result_path: str, news: Any) -> None:
+def _plan_worker(run: Callable[..., Any], args: tuple[Any, ...], path: str, news: Any) -> None:
     def progress(stage: str, fraction: float) -> None:
         news.put(("progress", stage, float(fraction)))
 
     try:
-        plan = run_plan(scenario, options, progress)
-        tmp = result_path + ".part"
+        made = run(*args, progress=progress)
+        tmp = path + ".part"
         with open(tmp, "wb") as fh:
-            pickle.dump(plan, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, result_path)
-        news.put(("plan", result_path))
+            pickle.dump(made, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+        news.put(("plan", path))
     except ScenarioError as exc:
         news.put(("issues", [asdict(i) for i in exc.issues]))
     except Exception as exc:  # reported to the planner as a message, not a traceback
@@ -224,12 +233,23 @@ def _stop_running_jobs() -> None:
 
 
 class PlanJob:
-    """One :func:`run_plan` in a worker process; poll it for progress and the plan."""
+    """One :func:`run_plan` in a worker process; poll it for progress and the plan.
+
+    Or another module-level call ``run(*args, progress=…)``: a subclass takes what it
+    makes in :meth:`accept` and gives the :class:`PlanResult` in :meth:`result`."""
 
     #: Jobs started in this process (lets tests check that re-rendering does not re-solve).
     started = 0
 
-    def __init__(self, scenario: Scenario, options: PlanOptions, key: str = "") -> None:
+    def __init__(
+        self,
+        scenario: Scenario,
+        options: PlanOptions,
+        key: str = "",
+        *,
+        run: Callable[..., Any] = run_plan,
+        args: tuple[Any, ...] | None = None,
+    ) -> None:
         ctx = worker_context()
         self.scenario = scenario
         self.options = options
@@ -246,7 +266,7 @@ class PlanJob:
         self._news: Any = ctx.Queue()
         self._process: Any = ctx.Process(  # type: ignore[attr-defined]
             target=_plan_worker,
-            args=(scenario, options, self._result, self._news),
+            args=(run, (scenario, options) if args is None else args, self._result, self._news),
             name="agrichain-plan",
         )
         with hidden_main_script():
@@ -289,13 +309,17 @@ class PlanJob:
             wall_s=self.elapsed_s,
         )
 
+    def accept(self, made: Any) -> None:
+        """Take what the worker made (here: the plan)."""
+        self.plan = made
+
     def _take(self, message: tuple[Any, ...]) -> None:
         kind = message[0]
         if kind == "progress":
             self.stage = str(message[1])
         elif kind == "plan":
             with open(message[1], "rb") as fh:
-                self.plan = pickle.load(fh)
+                self.accept(pickle.load(fh))
             self._finish()
         elif kind == "issues":
             self.issues = tuple(InputIssue(**i) for i in message[1])

@@ -2,24 +2,8 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
+from agrichain.handover.text import hhmm, place_name
 from agrichain.model import Scenario
-
-
-def hhmm(when: dt.datetime, day: dt.date) -> str:
-    """``HH:MM`` of ``when``, prefixed with ``MM-DD`` when it falls on another day than ``day``."""
-    text = when.strftime("%H:%M")
-    return text if when.date() == day else f"{when:%m-%d} {text}"
-
-
-def place_name(scenario: Scenario, place_id: str) -> str:
-    """Name of a farm or logistics point (empty for an unknown id)."""
-    if place_id in scenario.farm:
-        return scenario.farm[place_id].name
-    if place_id in scenario.logistics_point:
-        return scenario.logistics_point[place_id].name
-    return ""
 
 
 def session_label(scenario: Scenario, session_id: str) -> str:

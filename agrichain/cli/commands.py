@@ -10,6 +10,10 @@ from typing import Annotated, Any
 import typer
 
 from agrichain.cli.bench import bench_app
+from agrichain.cli.check_commands import check_command, replan_command
+from agrichain.cli.day_commands import roll_command, simulate_command
+from agrichain.cli.handover_commands import sheets_command
+from agrichain.cli.review_commands import review_command
 from agrichain.cli.shell import (
     EXIT_INPUT,
     EXIT_OK,
@@ -86,6 +90,10 @@ def plan(
     inv_threads: Annotated[
         int | None, typer.Option("--inv-threads", min=1, help="Inventory solver threads.")
     ] = None,
+    sheets: Annotated[
+        bool,
+        typer.Option("--sheets", help="Also write route sheets and map.html into <out>/sheets."),
+    ] = False,
 ) -> None:
     """Plan the planning date: allocation, collection routes, and the output files.
 
@@ -128,6 +136,10 @@ def plan(
                         )
                     )
                 files = run_step(lambda: plan_files(result))
+                if sheets:
+                    from agrichain.handover import SHEETS_FOLDER, sheet_files
+
+                    files |= run_step(lambda: sheet_files(result, scenario, SHEETS_FOLDER))
                 with stop.held():  # once begun, the swap finishes (it takes milliseconds)
                     run_step(lambda: folder.write(files))
         except Interrupted as stopped:
@@ -245,6 +257,14 @@ def generate(
         )
     )
     tell(f"scenario written to {folder}")
+
+
+app.command(name="check")(check_command)
+app.command(name="replan")(replan_command)
+app.command(name="review")(review_command)
+app.command(name="sheets")(sheets_command)
+app.command(name="roll")(roll_command)
+app.command(name="simulate")(simulate_command)
 
 
 def main() -> None:

@@ -9,6 +9,7 @@ from functools import cached_property
 import numpy as np
 
 from agrichain.generate.config import GeneratorConfig
+from agrichain.generate.contacts import Contacts, draw_contacts
 from agrichain.generate.demand import Demand, Orders, Sessions, StockRow, point_capacities
 from agrichain.generate.harvest import Harvest
 from agrichain.generate.places import (
@@ -48,6 +49,11 @@ class Drawn:
     demand: Demand
     stock: list[StockRow]
     fleet: Fleet
+
+    @cached_property
+    def contacts(self) -> Contacts:
+        """Farm contacts, drivers and plates (their own random stream)."""
+        return draw_contacts(self.config.seed, self.config.n_farms, len(self.fleet.home))
 
     @cached_property
     def farm_ids(self) -> list[str]:
@@ -91,6 +97,8 @@ def farm_records(d: Drawn) -> tuple[Farm, ...]:
             pickup_close=clock_time(f.close_min[i]),
             stop_min=float(f.stop_min[i]),
             loading_min_per_t=float(f.loading_min_per_t[i]),
+            contact_name=d.contacts.farm_names[i],
+            contact_phone=d.contacts.farm_phones[i],
         )
         for i in range(len(d.farm_ids))
     )
@@ -202,6 +210,9 @@ def vehicle_records(d: Drawn) -> tuple[Vehicle, ...]:
             shift_end=clock_time(end[i]),
             cost_per_km=sig6(round(float(v.cost_per_km[i]), 2))[0],
             fixed_cost=float(v.fixed_cost[i]),
+            driver_name=d.contacts.driver_names[i],
+            driver_phone=d.contacts.driver_phones[i],
+            plate=d.contacts.plates[i],
         )
         for i in range(n_v)
     )

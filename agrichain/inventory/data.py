@@ -180,7 +180,7 @@ def _order_buckets(
     grouped: dict[tuple[int, int, int, int], list[tuple[str, float]]] = defaultdict(list)
     confirmed: dict[tuple[str, str], float] = defaultdict(float)
     for o in scenario.orders:
-        due = scenario.day_of(o.ship_by)
+        due = max(0, scenario.day_of(o.ship_by))  # a late order is due today
         session = scenario.session[o.session_id]
         release = min(due, max(0, scenario.day_of(session.start)))
         key = (lp_ix[scenario.order_logistics_point(o)], prod_ix[o.product_id], release, due)

@@ -1,5 +1,6 @@
 """Readers and writers: scenario folders, DataFrames, geodata, Excel, plan files, atomic output."""
 
+from agrichain.io.actuals import Actuals, read_actuals
 from agrichain.io.atomic import atomic_write_bytes, atomic_write_files, atomic_write_text
 from agrichain.io.plan_files import plan_files, plan_geojson
 from agrichain.io.plan_folder import (
@@ -8,7 +9,7 @@ from agrichain.io.plan_folder import (
     write_plan,
     write_plan_folder,
 )
-from agrichain.io.plan_reading import read_plan, stop_lines
+from agrichain.io.plan_reading import StopLine, read_plan, stop_lines
 from agrichain.io.scenario_check import ScenarioCheck
 from agrichain.io.scenario_files import (
     check_scenario,
@@ -26,8 +27,10 @@ from agrichain.io.settings_file import load_settings, settings_from_dict, settin
 from agrichain.io.table_readers import TableSource
 
 __all__ = [
+    "Actuals",
     "PlanFolderError",
     "ScenarioCheck",
+    "StopLine",
     "TableSource",
     "atomic_write_bytes",
     "atomic_write_files",
@@ -41,6 +44,7 @@ __all__ = [
     "places_gdf",
     "plan_files",
     "plan_geojson",
+    "read_actuals",
     "read_plan",
     "read_table_file",
     "replace_tables",

@@ -17,7 +17,7 @@ import shutil
 import sys
 import tempfile
 from collections.abc import Mapping
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 #: Marks the temporary siblings of a folder being replaced: ``.<name>.agrichain-new-…``
 #: holds the new content, ``.<name>.agrichain-old-…`` the old one on its way out.
@@ -152,20 +152,36 @@ def _swap_in(staged: Path, folder: Path) -> Path | None:
     return trash
 
 
+def relative_file(name: str) -> PurePosixPath:
+    """``name`` as a path inside a folder: ``a.csv`` or ``sheets/a.html``; ValueError for an
+    empty, absolute or escaping name (``..``, ``.``)."""
+    path = PurePosixPath(name)
+    if not path.parts or path.is_absolute() or any(p in {"..", "."} for p in path.parts):
+        raise ValueError(f"not a file name inside a folder: {name!r}")
+    return path
+
+
 def replace_folder(folder: str | os.PathLike[str], files: Mapping[str, bytes]) -> list[Path]:
     """Make ``folder`` hold exactly ``files`` (name → bytes), replacing what it held as one.
 
+    A name may hold ``/``: the file goes into that sub-folder (``sheets/V01.html``).
     The files are written and flushed in a temporary sibling folder, which is then
     swapped in (see the module notes); the old folder is removed afterwards. If
     anything fails before the swap, ``folder`` is untouched and the sibling removed.
     The caller makes sure nobody else writes ``folder`` meanwhile.
     """
     target = Path(folder)
+    names = [relative_file(name) for name in files]
     staged = _sibling(target, STAGING_MARK)
     try:
         os.chmod(staged, 0o777 & ~_umask())  # as a plain mkdir would make it
-        for name, data in files.items():
-            _fill(os.open(staged / Path(name).name, _NEW_FILE, 0o666), data)
+        subfolders = sorted({staged.joinpath(*n.parent.parts) for n in names if n.parent.parts})
+        for sub in subfolders:
+            sub.mkdir(parents=True, exist_ok=True)
+        for name, data in zip(names, files.values(), strict=True):
+            _fill(os.open(staged.joinpath(*name.parts), _NEW_FILE, 0o666), data)
+        for sub in subfolders:
+            sync_folder(sub)
         sync_folder(staged)
         old = _swap_in(staged, target)
         sync_folder(target.parent)
@@ -174,7 +190,7 @@ def replace_folder(folder: str | os.PathLike[str], files: Mapping[str, bytes]) -
         raise
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
-    return [target / Path(name).name for name in files]
+    return [target.joinpath(*name.parts) for name in names]
 
 
 __all__ = [
@@ -184,6 +200,7 @@ __all__ = [
     "atomic_write_files",
     "atomic_write_text",
     "exchange_paths",
+    "relative_file",
     "replace_folder",
     "sync_folder",
 ]

@@ -2,7 +2,8 @@
 
 A writer first claims the folder (:func:`claim_plan_folder`): it must be creatable
 and writable, and if it exists it must be empty or look like a plan folder (a
-``summary.json`` and nothing but ``.csv``, ``.geojson`` and ``.json`` files), so that
+``summary.json`` and nothing but ``.csv``, ``.geojson`` and ``.json`` files, and a
+``sheets`` folder of ``.html`` and ``.csv`` files), so that
 no other data is ever deleted. The claim holds an advisory lock, ``.<name>.lock``
 beside the folder, until it is released; a second writer is refused at once.
 :meth:`PlanFolder.write` then replaces the folder with
@@ -23,11 +24,14 @@ from types import TracebackType
 
 from agrichain.errors import AgrichainError
 from agrichain.io.atomic import STAGING_MARK, TRASH_MARK, replace_folder
+from agrichain.io.output_folders import refusal_to_replace
 from agrichain.io.plan_files import SUMMARY_JSON, plan_files
 from agrichain.plan import Plan
 
 #: Endings of the files a plan folder holds (tables, the GeoJSON routes, the summary).
 PLAN_SUFFIXES = frozenset({".csv", ".geojson", ".json"})
+#: Sub-folders a plan folder may hold, with the endings of their files (route sheets).
+PLAN_SUBFOLDERS: dict[str, frozenset[str]] = {"sheets": frozenset({".html", ".csv"})}
 
 
 class PlanFolderError(AgrichainError, ValueError):
@@ -40,31 +44,25 @@ def lock_path(folder: Path) -> Path:
     return folder.parent / f".{folder.name}.lock"
 
 
-def _is_plan_file(entry: Path) -> bool:
+def _is_plan_file(entry: Path, suffixes: frozenset[str] = PLAN_SUFFIXES) -> bool:
     """A plan output, or a temporary file an older writer left (``.<name>.<random>.tmp``)."""
     if entry.is_symlink() or not entry.is_file():
         return False
     leftover = entry.name.startswith(".") and entry.suffix == ".tmp"
-    return leftover or entry.suffix in PLAN_SUFFIXES
+    return leftover or entry.suffix in suffixes
+
+
+def _is_plan_entry(entry: Path) -> bool:
+    """A plan output file, or a known sub-folder holding only its kind of files."""
+    suffixes = PLAN_SUBFOLDERS.get(entry.name)
+    if suffixes is not None and entry.is_dir() and not entry.is_symlink():
+        return all(_is_plan_file(inner, suffixes) for inner in entry.iterdir())
+    return _is_plan_file(entry)
 
 
 def not_a_plan_folder(folder: Path) -> str | None:
     """Why ``folder`` may not be replaced by a plan; None when it may (or does not exist)."""
-    if not os.path.lexists(folder):
-        return None
-    if not folder.is_dir():
-        return "it is a file, not a folder"
-    if os.path.ismount(folder):
-        return "it is a mount point"
-    entries = sorted(folder.iterdir())
-    if not entries:
-        return None
-    if not (folder / SUMMARY_JSON).is_file():
-        return f"the folder is not empty and holds no {SUMMARY_JSON}, so it is no plan folder"
-    strays = [entry.name for entry in entries if not _is_plan_file(entry)]
-    if strays:
-        return f"the folder holds {strays[0]!r}, which is no plan output"
-    return None
+    return refusal_to_replace(folder, SUMMARY_JSON, "plan output", _is_plan_entry, "plan")
 
 
 def remove_leftovers(folder: Path) -> None:
@@ -185,6 +183,7 @@ def write_plan(plan: Plan, out_dir: str | os.PathLike[str]) -> list[Path]:
 
 
 __all__ = [
+    "PLAN_SUBFOLDERS",
     "PLAN_SUFFIXES",
     "PlanFolder",
     "PlanFolderError",

@@ -351,17 +351,20 @@ def read_other_tables(folder: Path) -> dict[str, pd.DataFrame]:
     return tables
 
 
-def read_plan(folder: str | os.PathLike[str], scenario: Scenario) -> Plan:
+def read_plan(
+    folder: str | os.PathLike[str], scenario: Scenario, *, with_routes: bool = True
+) -> Plan:
     """The plan written in ``folder`` (by :func:`~agrichain.io.write_plan`) for ``scenario``.
 
     A route's cost is recomputed from its vehicle (fixed cost plus km × cost per km);
-    everything else is read as written.
+    everything else is read as written. ``with_routes=False`` leaves ``routes.csv``
+    unread (no routes), e.g. when its stops are read with :func:`stop_lines`.
     """
     path = Path(folder)
     if not path.is_dir():
         raise refusal(path, None, None, "not a folder")
     summary = read_summary(path)
-    stops, locked = read_stops(path)
+    stops, locked = read_stops(path) if with_routes else ([], [])
     status_text = str(summary.get("status", ""))
     if status_text not in {s.value for s in PlanStatus}:
         issue = InputIssue(

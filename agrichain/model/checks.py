@@ -126,8 +126,11 @@ def _outside_horizon(settings: Settings, tables: Tables) -> list[InputIssue]:
     issues: list[InputIssue] = []
     start, last = settings.planning_date, horizon_end(settings)
     for i, o in _of(tables, "orders", Order):
-        if o.ship_by.date() < start:
-            message = f"ship_by {o.ship_by} is before the planning date {start}"
+        if o.ship_by.date() < start and not o.late:
+            message = (
+                f"ship_by {o.ship_by} is before the planning date {start} "
+                "(only an order carried late, late=true, may be)"
+            )
             issues.append(InputIssue("<orders>", i, "ship_by", message))
         elif o.ship_by.date() > last:
             message = (

@@ -123,6 +123,13 @@ class Farm(Record):
     """Fixed minutes per visit (arriving, parking, paperwork), shared by consecutive tasks."""
     loading_min_per_t: NonNegative = 12.0
     """Minutes of loading per tonne picked up."""
+    contact_name: Text = Field(default="", description="person to ask for at the farm")
+    contact_phone: Text = Field(
+        default="",
+        max_length=32,
+        pattern=r"^([0-9+()./ -]*[0-9][0-9+()./ -]*)?$",
+        description="phone of the farm's contact: digits, spaces and + - ( ) . / (≤ 32)",
+    )
 
     @model_validator(mode="after")
     def _window(self) -> Farm:
@@ -177,6 +184,10 @@ class Product(Record):
     holding_cost_per_kg_day: NonNegative = 0.05
     spoilage_cost_per_kg: NonNegative = 2.0
     lost_sales_cost_per_kg: NonNegative = 10.0
+    price_per_kg: NonNegative | None = Field(
+        default=None,
+        description="selling price of 1 kg (post-live review); empty: lost_sales_cost_per_kg",
+    )
 
     @property
     def shelf_life_days(self) -> int:
@@ -213,6 +224,13 @@ class Order(Record):
         default=None, description="fulfilling logistics point; default: the session's"
     )
     ship_by: Timestamp
+    late: bool = Field(
+        default=False,
+        description=(
+            "carried past its ship_by (set by agrichain roll): only a late order's ship_by "
+            "may be before the planning date"
+        ),
+    )
 
 
 class Forecast(Record):
@@ -243,6 +261,14 @@ class Vehicle(Record):
     shift_end: ClockTime
     cost_per_km: NonNegative = 2.0
     fixed_cost: NonNegative = 100.0
+    driver_name: Text = Field(default="", description="who drives it on the planning date")
+    driver_phone: Text = Field(
+        default="",
+        max_length=32,
+        pattern=r"^([0-9+()./ -]*[0-9][0-9+()./ -]*)?$",
+        description="the driver's phone: digits, spaces and + - ( ) . / (≤ 32)",
+    )
+    plate: Text = Field(default="", max_length=20, description="licence plate (≤ 20 characters)")
 
     @model_validator(mode="after")
     def _shift(self) -> Vehicle:

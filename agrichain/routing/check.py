@@ -69,6 +69,7 @@ def _route_end_violations(problem: RoutingProblem, route: VehicleRoute) -> list[
                 Rule.ROUTE_ENDS,
                 f"vehicle {v}: starts at node {first}, "
                 f"not at its start node {problem.vehicle_start_node[v]}",
+                vehicle=v,
             )
         )
     if last != problem.vehicle_end_node[v]:
@@ -77,6 +78,7 @@ def _route_end_violations(problem: RoutingProblem, route: VehicleRoute) -> list[
                 Rule.ROUTE_ENDS,
                 f"vehicle {v}: ends at node {last}, "
                 f"not at its end node {problem.vehicle_end_node[v]}",
+                vehicle=v,
             )
         )
     return out
@@ -92,22 +94,43 @@ def _placement_violations(
     at = f"vehicle {route.vehicle}, node {node} (position {k})"
     if depot[node]:
         return [
-            Violation(Rule.DEPOT_VISIT, f"{at}: a start/end node visited in the middle of a route")
+            Violation(
+                Rule.DEPOT_VISIT,
+                f"{at}: a start/end node visited in the middle of a route",
+                route.vehicle,
+                node,
+            )
         ]
     if not problem.allowed(node, route.vehicle):
-        return [Violation(Rule.NOT_ALLOWED, f"{at}: vehicle not allowed at this node")]
+        return [
+            Violation(
+                Rule.NOT_ALLOWED, f"{at}: vehicle not allowed at this node", route.vehicle, node
+            )
+        ]
     return []
 
 
 def _visit_violations(
-    problem: RoutingProblem, at: str, visit: Visit, arrival: int, load: int, dist: int, cap: int
+    problem: RoutingProblem,
+    vehicle: int,
+    at: str,
+    visit: Visit,
+    arrival: int,
+    load: int,
+    dist: int,
+    cap: int,
 ) -> list[Violation]:
     """The visit against its recomputed arrival, load and distance, its window and ``cap``."""
     out: list[Violation] = []
     node = visit.node
     if visit.arrival != arrival:
         out.append(
-            Violation(Rule.REPORT, f"{at}: reported arrival {visit.arrival}, recomputed {arrival}")
+            Violation(
+                Rule.REPORT,
+                f"{at}: reported arrival {visit.arrival}, recomputed {arrival}",
+                vehicle,
+                node,
+            )
         )
     earliest = max(arrival, int(problem.node_tw_start[node]))
     if visit.start < earliest:
@@ -116,6 +139,8 @@ def _visit_violations(
                 Rule.WINDOW,
                 f"{at}: service starts at {visit.start}, "
                 f"before {earliest} (arrival or window start)",
+                vehicle,
+                node,
             )
         )
     if visit.start > problem.node_tw_end[node]:
@@ -124,19 +149,28 @@ def _visit_violations(
                 Rule.WINDOW,
                 f"{at}: service starts at {visit.start}, "
                 f"after the window end {problem.node_tw_end[node]}",
+                vehicle,
+                node,
             )
         )
     if not 0 <= load <= cap:
-        out.append(Violation(Rule.CAPACITY, f"{at}: load {load} outside [0, {cap}]"))
+        out.append(Violation(Rule.CAPACITY, f"{at}: load {load} outside [0, {cap}]", vehicle, node))
     if visit.load_after != load:
         out.append(
-            Violation(Rule.REPORT, f"{at}: reported load {visit.load_after}, recomputed {load}")
+            Violation(
+                Rule.REPORT,
+                f"{at}: reported load {visit.load_after}, recomputed {load}",
+                vehicle,
+                node,
+            )
         )
     if visit.distance_from_start != dist:
         out.append(
             Violation(
                 Rule.REPORT,
                 f"{at}: reported distance {visit.distance_from_start}, recomputed {dist}",
+                vehicle,
+                node,
             )
         )
     return out
@@ -154,6 +188,8 @@ def _shift_violations(problem: RoutingProblem, route: VehicleRoute) -> list[Viol
                 Rule.SHIFT,
                 f"vehicle {v}: departs at {route.visits[0].start}, "
                 f"before its shift start {shift_start}",
+                v,
+                route.visits[0].node,
             )
         )
     if route.visits[-1].start > shift_end:
@@ -162,6 +198,8 @@ def _shift_violations(problem: RoutingProblem, route: VehicleRoute) -> list[Viol
                 Rule.SHIFT,
                 f"vehicle {v}: returns at {route.visits[-1].start}, "
                 f"after its shift end {shift_end}",
+                v,
+                route.visits[-1].node,
             )
         )
     return out
@@ -199,7 +237,7 @@ def _check_route(problem: RoutingProblem, route: VehicleRoute, depot: BoolArray)
             dist += problem.node_distance(prev.node, node)
         load += int(problem.node_demand[node])
         at = f"vehicle {v}, node {node} (position {k})"
-        out.extend(_visit_violations(problem, at, visit, arrival, load, dist, cap))
+        out.extend(_visit_violations(problem, v, at, visit, arrival, load, dist, cap))
     return out + _shift_violations(problem, route)
 
 
@@ -226,7 +264,9 @@ def _route_violations(
             if node not in visit_set:
                 continue
             if node in position:
-                out.append(Violation(Rule.COVERAGE, f"node {node} is visited more than once"))
+                out.append(
+                    Violation(Rule.COVERAGE, f"node {node} is visited more than once", v, node)
+                )
             else:
                 position[node] = (v, k, r)
     return out, position
@@ -268,25 +308,28 @@ def _pair_violations(
     """Pickup ``p`` and delivery ``d``: same vehicle, order, first visit, transit."""
     pp, dp = position.get(p), position.get(d)
     if pp is None or dp is None:
-        if (pp is None) != (dp is None):
-            return [
-                Violation(
-                    Rule.PAIRING, f"pair ({p}, {d}): only one of pickup and delivery is routed"
-                )
-            ]
-        return []
+        alone = pp or dp
+        text = f"pair ({p}, {d}): only one of pickup and delivery is routed"
+        return [] if alone is None else [Violation(Rule.PAIRING, text, alone[0], p if pp else d)]
     if pp[0] != dp[0]:
         return [
             Violation(
                 Rule.PAIRING,
                 f"pair ({p}, {d}): pickup on vehicle {pp[0]}, delivery on vehicle {dp[0]}",
+                dp[0],
+                d,
             )
         ]
     out: list[Violation] = []
     route = solution.routes[pp[2]]
     if pp[1] >= dp[1]:
         out.append(
-            Violation(Rule.PAIRING, f"pair ({p}, {d}): delivery before pickup on vehicle {pp[0]}")
+            Violation(
+                Rule.PAIRING,
+                f"pair ({p}, {d}): delivery before pickup on vehicle {pp[0]}",
+                pp[0],
+                d,
+            )
         )
     elif problem.deliver_at_first_visit:
         passed = first_visit_breach(problem, route, pp[1], dp[1])
@@ -296,6 +339,8 @@ def _pair_violations(
                     Rule.FIRST_VISIT,
                     f"pair ({p}, {d}): vehicle {pp[0]} leaves the delivery's place at "
                     f"position {passed} still carrying the cargo",
+                    pp[0],
+                    d,
                 )
             )
     if max_transit >= 0:  # NO_LIMIT (-1) means unbounded
@@ -305,6 +350,8 @@ def _pair_violations(
                 Violation(
                     Rule.TRANSIT,
                     f"pair ({p}, {d}): {transit} between pickup and delivery, limit {max_transit}",
+                    pp[0],
+                    d,
                 )
             )
     return out

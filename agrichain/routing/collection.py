@@ -21,8 +21,8 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import astuple, dataclass, field
 
 import numpy as np
 
@@ -32,6 +32,9 @@ from agrichain.model import Scenario, minutes_of_day
 from agrichain.routing.problem import IntArray, RoutingProblem
 
 LOAD_UNITS_PER_KG = 10
+#: Cost (currency) of leaving undelivered a task already on board: it is dropped only
+#: when it cannot be delivered at all.
+ON_BOARD_PENALTY = 1_000_000
 COST_UNITS_PER_CURRENCY = 100
 SECONDS_PER_MIN = 60
 
@@ -50,6 +53,27 @@ class CollectionTask:
 
 
 @dataclass(frozen=True)
+class OnBoard:
+    """A task a vehicle already picked up (when the day is re-planned): it must deliver it."""
+
+    task: PickupTask
+    picked_up_s: int
+    """When it was picked up, in seconds after midnight of the planning date."""
+
+
+@dataclass(frozen=True)
+class VehicleStart:
+    """Where and when a vehicle starts when the rest of the day is re-planned, and what it
+    carries; it still ends at its home point."""
+
+    place_id: str
+    """The farm or logistics point it is at."""
+    at_s: int
+    """Seconds after midnight of the planning date."""
+    on_board: tuple[OnBoard, ...] = ()
+
+
+@dataclass(frozen=True)
 class CollectionProblem:
     """A scenario's pickup tasks as a routing problem, with the mapping back to the domain."""
 
@@ -65,6 +89,9 @@ class CollectionProblem:
     travel: TravelMatrix
     location_stop_s: tuple[int, ...]
     """Fixed stop seconds of each location (included in the problem's duration matrix)."""
+    on_board: frozenset[int] = frozenset()
+    """Indices into :attr:`tasks` of the pieces already on board (their pickup node is a
+    formality at the vehicle's start)."""
 
 
 @dataclass(frozen=True)
@@ -177,11 +204,17 @@ def _window_s(open_at: dt.time, close_at: dt.time) -> tuple[int, int]:
 
 
 def _task_nodes(
-    scenario: Scenario, pieces: Sequence[CollectionTask], nodes: _Nodes, places: _Places
+    scenario: Scenario,
+    pieces: Sequence[CollectionTask],
+    nodes: _Nodes,
+    places: _Places,
+    idle: Collection[str] = (),
 ) -> tuple[list[int], list[int], list[int]]:
     """A pickup and a delivery node per task piece: (pickups, deliveries, max transit s)."""
     settings = scenario.settings.routing
-    refrigerated = frozenset(i for i, v in enumerate(scenario.vehicles) if v.refrigerated)
+    working = frozenset(i for i, v in enumerate(scenario.vehicles) if v.vehicle_id not in idle)
+    refrigerated = frozenset(i for i in working if scenario.vehicles[i].refrigerated)
+    anyone = None if len(working) == len(scenario.vehicles) else working
     pickup_node: list[int] = []
     delivery_node: list[int] = []
     pair_max: list[int] = []
@@ -190,7 +223,7 @@ def _task_nodes(
         lp = scenario.logistics_point[t.logistics_point_id]
         product = scenario.product[t.product_id]
         load = max(1, round(t.kg * LOAD_UNITS_PER_KG))
-        ok = refrigerated if product.needs_cold_chain else None
+        ok = refrigerated if product.needs_cold_chain else anyone
         pen = round(
             (settings.drop_penalty_per_task + settings.drop_penalty_per_kg * t.kg)
             * COST_UNITS_PER_CURRENCY
@@ -230,12 +263,71 @@ def _shifts_s(scenario: Scenario) -> tuple[IntArray, IntArray]:
     return v_start_arr, np.maximum(np.asarray(v_end), v_start_arr)
 
 
+def _starts(
+    scenario: Scenario,
+    starts: Mapping[str, VehicleStart],
+    nodes: _Nodes,
+    places: _Places,
+    home: list[int],
+    shift_start: IntArray,
+) -> None:
+    """A start node per vehicle that starts elsewhere; its shift starts there and then."""
+    for v, vehicle in enumerate(scenario.vehicles):
+        start = starts.get(vehicle.vehicle_id)
+        if start is None:
+            continue
+        at = places.farm_location.get(start.place_id, places.point_location.get(start.place_id))
+        if at is None:
+            raise ValueError(
+                f"vehicle {vehicle.vehicle_id} starts at unknown place {start.place_id!r}"
+            )
+        home[v] = nodes.add(at, 0, (start.at_s, start.at_s), 0, -1, None)
+        shift_start[v] = start.at_s
+
+
+def _on_board_nodes(
+    scenario: Scenario,
+    starts: Mapping[str, VehicleStart],
+    nodes: _Nodes,
+    places: _Places,
+    start_node: list[int],
+) -> tuple[list[CollectionTask], list[int], list[int], list[int]]:
+    """Each task on board as a pair: a pickup at the vehicle's start (that vehicle only,
+    no handling) and its delivery; transit left = its limit less the time already on board."""
+    pieces, pickups, deliveries, pair_max = [], [], [], []
+    penalty = ON_BOARD_PENALTY * COST_UNITS_PER_CURRENCY
+    for v, vehicle in enumerate(scenario.vehicles):
+        start = starts.get(vehicle.vehicle_id)
+        for item in () if start is None else start.on_board:
+            assert start is not None
+            t, only = item.task, frozenset({v})
+            lp = scenario.logistics_point[t.logistics_point_id]
+            load = max(1, round(t.kg * LOAD_UNITS_PER_KG))
+            at = nodes.location[start_node[v]]
+            pickups.append(nodes.add(at, load, (start.at_s, start.at_s), 0, penalty, only))
+            handling_s = _whole_seconds(lp.handling_min(t.kg))
+            window = _window_s(lp.open, lp.cutoff)
+            lp_at = places.point_location[t.logistics_point_id]
+            deliveries.append(nodes.add(lp_at, -load, window, handling_s, 0, only))
+            limit_s = round(scenario.product[t.product_id].max_transit_min * 60)
+            pair_max.append(max(0, limit_s - (start.at_s - item.picked_up_s)))
+            pieces.append(CollectionTask(t.task_id, t.task_id, *astuple(t)[1:]))
+    return pieces, pickups, deliveries, pair_max
+
+
 def build_collection_problem(
     scenario: Scenario,
     tasks: Sequence[PickupTask],
     travel: TravelModel | None = None,
+    starts: Mapping[str, VehicleStart] | None = None,
+    idle: Collection[str] = (),
 ) -> CollectionProblem:
-    """Translate today's pickup tasks into a :class:`RoutingProblem`."""
+    """Translate today's pickup tasks into a :class:`RoutingProblem`.
+
+    ``starts`` (vehicle id → :class:`VehicleStart`) re-plans the rest of a day: those
+    vehicles start where and when they are, and must deliver what they carry. ``idle``
+    vehicles (broken down, or kept on a locked route) may visit no task.
+    """
     places = _places(scenario, travel or default_travel(scenario))
     nodes = _Nodes()
     # Only the vehicles' homes are depots: a point no vehicle is based at is a
@@ -248,11 +340,21 @@ def build_collection_problem(
         for p in scenario.logistics_points
         if p.logistics_point_id in homes
     }
-    pieces = split_tasks(scenario, tasks)
-    pickup_node, delivery_node, pair_max = _task_nodes(scenario, pieces, nodes, places)
     vehicles = scenario.vehicles
     home = [depot_node[v.home_logistics_point_id] for v in vehicles]
+    start_node = list(home)
     shift_start, shift_end = _shifts_s(scenario)
+    _starts(scenario, starts or {}, nodes, places, start_node, shift_start)
+    pieces = split_tasks(scenario, tasks)
+    pickup_node, delivery_node, pair_max = _task_nodes(scenario, pieces, nodes, places, idle)
+    carried, carried_p, carried_d, carried_max = _on_board_nodes(
+        scenario, starts or {}, nodes, places, start_node
+    )
+    on_board = frozenset(range(len(pieces), len(pieces) + len(carried)))
+    pieces += carried
+    pickup_node += carried_p
+    delivery_node += carried_d
+    pair_max += carried_max
     problem = RoutingProblem(
         distance=places.distance_m,
         duration=places.duration_s,
@@ -262,7 +364,7 @@ def build_collection_problem(
         node_tw_end=np.asarray(nodes.tw_end),
         node_service=np.asarray(nodes.service),
         node_drop_penalty=np.asarray(nodes.penalty),
-        vehicle_start_node=np.asarray(home),
+        vehicle_start_node=np.asarray(start_node),
         vehicle_end_node=np.asarray(home),
         vehicle_capacity=np.asarray(
             [math.floor(v.capacity_kg * LOAD_UNITS_PER_KG) for v in vehicles]
@@ -293,4 +395,5 @@ def build_collection_problem(
         location_ids=places.location_ids,
         travel=places.travel,
         location_stop_s=tuple(int(x) for x in places.stop_s),
+        on_board=on_board,
     )

@@ -81,17 +81,26 @@ class Rule(enum.StrEnum):
 
 
 class Violation(str):
-    """A broken rule: a readable sentence (the string itself) and its :class:`Rule`."""
+    """A broken rule: a readable sentence (the string itself), its :class:`Rule`, and
+    the vehicle and node it concerns where there is one."""
 
     rule: Rule
+    vehicle: int | None
+    node: int | None
 
-    def __new__(cls, rule: Rule, text: str) -> Violation:
+    def __new__(
+        cls, rule: Rule, text: str, vehicle: int | None = None, node: int | None = None
+    ) -> Violation:
         made = super().__new__(cls, text)
         made.rule = rule
+        made.vehicle = vehicle
+        made.node = node
         return made
 
-    def __reduce__(self) -> tuple[type[Violation], tuple[Rule, str]]:
-        return (Violation, (self.rule, str(self)))
+    def __reduce__(
+        self,
+    ) -> tuple[type[Violation], tuple[Rule, str, int | None, int | None]]:
+        return (Violation, (self.rule, str(self), self.vehicle, self.node))
 
 
 __all__ = ["Cause", "Rule", "Violation"]

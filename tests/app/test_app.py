@@ -16,6 +16,7 @@ from builders import DAY, REPO, tiny_app_scenario
 from shapely.geometry import Point, shape
 from streamlit.testing.v1 import AppTest
 
+from agrichain import handover
 from agrichain.app import inputs, jobs, results, sheets, uploads
 from agrichain.app import map as route_map
 from agrichain.errors import ScenarioError
@@ -600,7 +601,7 @@ def test_fit_view_contains_the_points() -> None:
 def test_route_sheet_lists_every_task_once_to_load_and_once_to_unload(tiny_plan: Plan) -> None:
     scenario = tiny_app_scenario()
     for route in tiny_plan.routes:
-        sheet = sheets.route_sheet_frame(tiny_plan, scenario, route.vehicle_id)
+        sheet = handover.route_sheet_frame(tiny_plan, scenario, route.vehicle_id)
         assert sheet["action"].iloc[0] == "start" and sheet["action"].iloc[-1] == "end"
         loads = sheet[sheet["action"] == "load"]
         unloads = sheet[sheet["action"] == "unload"]
@@ -609,10 +610,11 @@ def test_route_sheet_lists_every_task_once_to_load_and_once_to_unload(tiny_plan:
         mine = {t.task_id for t in tiny_plan.tasks if t.vehicle_id == route.vehicle_id}
         assert set(loads["task_id"]) == mine
         assert (loads["stop_kind"] == "farm").all()
-        csv_text = sheets.route_sheet_csv(tiny_plan, scenario, route.vehicle_id).decode("utf-8-sig")
-        assert csv_text.splitlines()[0] == ",".join(sheets.ROUTE_SHEET_COLUMNS)
+        csv_bytes = handover.route_sheet_csv(tiny_plan, scenario, route.vehicle_id)
+        csv_text = csv_bytes.decode("utf-8-sig")
+        assert csv_text.splitlines()[0] == ",".join(handover.ROUTE_SHEET_COLUMNS)
     with pytest.raises(ValueError, match="no route"):
-        sheets.route_sheet_frame(tiny_plan, scenario, "NOPE")
+        handover.route_sheet_frame(tiny_plan, scenario, "NOPE")
 
 
 def test_route_sheet_html_is_printable_and_escaped(tiny_plan: Plan) -> None:
@@ -623,7 +625,7 @@ def test_route_sheet_html_is_printable_and_escaped(tiny_plan: Plan) -> None:
     ]
     scenario = base.with_tables(farms=farms)
     route = next(r for r in tiny_plan.routes if any(s.stop_id == "F1" for s in r.stops))
-    page = sheets.route_sheet_html(tiny_plan, scenario, route.vehicle_id)
+    page = handover.route_sheet_html(tiny_plan, scenario, route.vehicle_id)
     assert page.startswith("<!DOCTYPE html>") and "@media print" in page
     assert "&lt;b&gt;Li &amp; Sons&lt;/b&gt;" in page and "<b>Li" not in page
     for s in route.stops:
@@ -640,7 +642,8 @@ def test_plan_zip_holds_the_cli_files(tiny_plan: Plan) -> None:
     with zipfile.ZipFile(io.BytesIO(sheets.route_sheets_zip(tiny_plan, tiny_app_scenario()))) as zf:
         names = set(zf.namelist())
     vehicles = {r.vehicle_id for r in tiny_plan.routes}
-    assert names == {f"{v}.csv" for v in vehicles} | {f"{v}.html" for v in vehicles}
+    sheet_names = {f"{v}.csv" for v in vehicles} | {f"{v}.html" for v in vehicles}
+    assert names == sheet_names | {handover.INDEX_HTML, handover.MAP_HTML}
 
 
 def test_instances_are_listed_from_the_environment(

@@ -3,7 +3,8 @@
 Needs Debian's ``chromium`` at /usr/bin/chromium and the ``playwright`` package (no browser
 download); skipped otherwise. Loads the tiny instance, plans it, and checks that the map
 canvas shows the routes and that the route table is rendered; the screenshot is kept in the
-test's tmp_path.
+test's tmp_path. A second path moves a task to another vehicle (step 4.1), sees the check
+at once, and reloads the page: the plan comes back from disk.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from pathlib import Path
 import pytest
 from builders import REPO, tiny_app_scenario
 
-from agrichain.app import inputs
+from agrichain.app import adjust, inputs, jobs
 from agrichain.app import map as route_map
 from agrichain.io import save_scenario
 from agrichain.pipeline import plan_day
@@ -166,5 +167,47 @@ def test_load_plan_and_see_the_routes_on_the_map(server: str, tmp_path: Path) ->
             assert page.get_by_role("button", name="Download the plan (zip)").is_visible()
             page.screenshot(path=str(tmp_path / "app.png"), full_page=True)
             assert (tmp_path / "app.png").stat().st_size > 10_000
+        finally:
+            browser.close()
+
+
+def test_move_a_task_see_the_check_and_reload(server: str) -> None:
+    from playwright.sync_api import sync_playwright
+
+    scenario = tiny_app_scenario()
+    plan = plan_day(scenario, time_limit_s=10.0, solution_limit=10, seed=0)
+    # the page's first choices: the first routed task, moved to the first vehicle
+    task = next(t for t in plan.tasks if t.served)
+    target = scenario.vehicles[0].vehicle_id
+    assert task.vehicle_id != target
+    options = jobs.PlanOptions.from_scenario(scenario)
+    result = jobs.PlanResult(plan, scenario, options, jobs.plan_key(scenario, options), 0.0)
+    lines = adjust.move_task(scenario, plan, adjust.start_lines(plan), task.task_id, target)
+    check = adjust.check_lines(result, lines)
+    moved = f"{task.task_id}: its pickup and delivery moved to {target}"
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1500, "height": 2600})
+            page.goto(server, timeout=60_000)
+            page.get_by_text("Loaded instance 'tiny'").wait_for(timeout=60_000)
+            page.get_by_role("button", name="Plan", exact=True).click(timeout=60_000)
+            page.get_by_text("Planned in").first.wait_for(timeout=120_000)
+            page.get_by_text("The adjusted routes break no rule").wait_for(timeout=30_000)
+            page.get_by_role("button", name="Move", exact=True).click(timeout=30_000)
+            page.get_by_text(moved).wait_for(timeout=30_000)
+            page.get_by_text(f"cost {check.cost():,.2f}").first.wait_for(timeout=30_000)
+            if check.violations:
+                counts = ", ".join(f"{code} {n}" for code, n in check.counts().items())
+                said = f"break {len(check.violations)} rules ({counts})"
+                page.get_by_text(said).wait_for(timeout=30_000)
+                cells = page.locator(".st-key-adjust_violations_box [role=gridcell]")
+                cells.first.wait_for(state="attached", timeout=30_000)
+                codes = {t.strip() for t in cells.all_text_contents()}
+                assert {v.code.value for v in check.violations} <= codes
+            # a reload opens the plan again from disk
+            page.reload(timeout=60_000)
+            page.get_by_text("Opened again from the last session").wait_for(timeout=60_000)
+            page.get_by_text("Vehicles used").wait_for(timeout=60_000)
         finally:
             browser.close()

@@ -7,6 +7,7 @@ from typing import Any
 
 import streamlit as st
 
+from agrichain import handover
 from agrichain.app import jobs, sheets
 from agrichain.app.page import state
 
@@ -47,7 +48,7 @@ def show(result: jobs.PlanResult) -> None:
             download(
                 result,
                 f"Route sheet {vehicle} (CSV)",
-                lambda: sheets.route_sheet_csv(plan, result.scenario, vehicle),
+                lambda: handover.route_sheet_csv(plan, result.scenario, vehicle),
                 f"{stem}_{vehicle}.csv",
                 "text/csv",
                 key="download_sheet_csv",
@@ -56,12 +57,12 @@ def show(result: jobs.PlanResult) -> None:
             download(
                 result,
                 f"Route sheet {vehicle} (printable HTML)",
-                lambda: sheets.route_sheet_html(plan, result.scenario, vehicle).encode("utf-8"),
+                lambda: handover.route_sheet_html(plan, result.scenario, vehicle).encode("utf-8"),
                 f"{stem}_{vehicle}.html",
                 "text/html",
                 key="download_sheet_html",
             )
-    state.show_table(sheets.route_sheet_frame(plan, result.scenario, vehicle), "sheet_table")
+    state.show_table(handover.route_sheet_frame(plan, result.scenario, vehicle), "sheet_table")
 
 
 def download(

@@ -17,12 +17,16 @@ FROM_FILE_NAME = "from the file name"
 
 
 def show(repo: Path) -> Scenario | None:
-    """Load what the sidebar asks for; the loaded scenario, or None (with a hint) if none is."""
+    """Load what the sidebar asks for; the loaded scenario, or None (with a hint) if none is.
+
+    A new session (a browser reload) first opens what the last one kept on disk."""
+    ss = st.session_state
+    if ss.scenario is None and not ss.tried_restore and state.restore():
+        st.rerun()  # the option widgets start from the restored values
     with st.sidebar:
         st.header("1 · Load")
         bundled_instance(inputs.instances_dir(repo))
         uploaded_files()
-    ss = st.session_state
     if ss.load_error is not None:
         load_title, load_issues = ss.load_error
         state.show_issues(load_title, load_issues, key="load_issues")
@@ -34,6 +38,8 @@ def show(repo: Path) -> Scenario | None:
         st.info("Load a bundled instance or upload a scenario (sidebar) to begin.")
         return None
     st.caption(labels.scenario_caption(scenario, ss.source))
+    if ss.restored:
+        st.caption("Opened again from the last session (kept on disk).")
     doubts = inputs.scenario_doubts(scenario)
     if doubts:
         st.warning(

@@ -18,7 +18,7 @@ POLL_S = 0.2
 def show(scenario: Scenario) -> str:
     """Choose the options and plan; the key of the data and options now on the page."""
     st.header("3 · Plan")
-    options = chosen_options(scenario)
+    options = st.session_state.chosen_options = chosen_options(scenario)
     key = jobs.plan_key(scenario, options)
     job = start_or_cancel(scenario, options, key)
     if job is not None:

@@ -1,4 +1,5 @@
-"""The page's session state (what survives Streamlit's reruns) and the parts steps share."""
+"""The page's session state (what survives Streamlit's reruns), what survives a browser
+reload (kept on disk by :mod:`agrichain.app.persist`) and the parts steps share."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from agrichain.app import inputs, jobs
+from agrichain.app import inputs, jobs, persist
+from agrichain.app import replan as app_replan
 from agrichain.errors import InputIssue
 from agrichain.model import Scenario
 
@@ -26,6 +28,13 @@ def start() -> None:
         "scenario": None, "source": "", "drafts": {}, "draft_version": 0, "edit_issues": (),
         "load_error": None, "seen_uploads": set(), "plans": {}, "plan_key": None,
         "plan_error": None, "job": None, "tried_default": False,
+        # kept on disk: restored once per session, saved when they change
+        "tried_restore": False, "restored": False, "saved": None, "chosen_options": None,
+        # 4.1 adjust: the plan edited, its edited stop lines and their check
+        "adjust_base": None, "adjust_lines": (), "adjust_check": None, "adjust_note": None,
+        # 4.2 re-plan: the events table, its uploads, the job and what it said
+        "events": app_replan.empty_events(), "events_version": 0, "seen_event_uploads": set(),
+        "events_error": None, "replan_job": None, "replan_error": None, "replan_note": None,
     }  # fmt: skip
     for key, value in first.items():
         st.session_state.setdefault(key, value)
@@ -40,6 +49,9 @@ def set_scenario(scenario: Scenario, source: str) -> None:
     ss.draft_version += 1
     ss.edit_issues = ()
     ss.load_error = None
+    ss.restored = False
+    ss.events = app_replan.empty_events()
+    ss.events_version += 1
     for key in FILTER_KEYS + OPTION_KEYS:
         ss.pop(key, None)
 
@@ -55,6 +67,65 @@ def kept_plan() -> jobs.PlanResult | None:
     """The plan shown, if any."""
     ss = st.session_state
     return ss.plans.get(ss.plan_key) if ss.plan_key else None
+
+
+def option_values(options: jobs.PlanOptions) -> dict[str, Any]:
+    """The values of the option widgets (step 3) that give ``options``."""
+    values: dict[str, Any] = {
+        "opt_time_limit": float(options.time_limit_s),
+        "opt_solution_limit": int(options.solution_limit or 0),
+        "opt_seed": int(options.seed),
+        "opt_allocation": options.allocation,
+        "opt_engine": options.engine,
+        "opt_override_km": options.cost_per_km is not None,
+    }
+    if options.drop_penalty_per_kg is not None:
+        values["opt_drop_penalty"] = float(options.drop_penalty_per_kg)
+    if options.cost_per_km is not None:
+        values["opt_cost_per_km"] = float(options.cost_per_km)
+    return values
+
+
+def restore() -> bool:
+    """Open what the last session kept on disk (scenario, options, plan shown); True if
+    there was something."""
+    ss = st.session_state
+    ss.tried_restore = True
+    kept = persist.restore(persist.state_folder())
+    if kept is None:
+        return False
+    set_scenario(kept.scenario, kept.source)
+    ss.tried_default = ss.restored = True
+    if kept.options is not None:
+        for key, value in option_values(kept.options).items():
+            ss[key] = value
+    if kept.result is not None:
+        remember_plan(kept.result)
+    ss.saved = (kept.scenario, kept.options, kept.result, kept.plan_id)
+    return True
+
+
+def save() -> None:
+    """Keep the loaded scenario, the options chosen and the plan shown on disk, when one of
+    them changed since this session last kept them (a reload opens them again)."""
+    ss = st.session_state
+    scenario, options, result = ss.scenario, ss.chosen_options, kept_plan()
+    saved = ss.saved
+    if scenario is None or (
+        saved is not None and saved[0] is scenario and saved[1] == options and saved[2] is result
+    ):
+        return
+    folder = persist.state_folder()
+    plan_id: str | None = None
+    try:
+        if saved is not None and saved[0] is scenario and saved[2] is result:
+            plan_id = saved[3]
+        elif result is not None:
+            plan_id = persist.save_plan(folder, scenario, result)
+        persist.save_session(folder, scenario, ss.source, options, plan_id)
+    except Exception as exc:  # the page goes on; only a reload would lose it
+        st.warning(f"The plan could not be kept on disk for a reload ({folder}): {exc}")
+    ss.saved = (scenario, options, result, plan_id)
 
 
 def show_table(frame: pd.DataFrame, key: str, **column_config: Any) -> None:

@@ -33,7 +33,7 @@ from agrichain.routing.problem import (
     SolveParams,
     SolveStatus,
     VehicleRoute,
-    Visit,
+    schedule_route,
 )
 
 ENGINE_NAME = "pyvrp"
@@ -41,35 +41,6 @@ ENGINE_NAME = "pyvrp"
 ITERATIONS_PER_SOLUTION = 200
 #: Seconds kept back from the time limit for result conversion.
 TIME_MARGIN_S = 0.05
-
-
-def schedule_route(problem: RoutingProblem, vehicle: int, nodes: Sequence[int]) -> VehicleRoute:
-    """Visits of ``vehicle`` along ``nodes`` (start..end) with earliest service start times.
-
-    The vehicle leaves empty and the load is the running sum of ``node_demand``
-    (the convention of :func:`agrichain.routing.check.check_solution`).
-    """
-    load = 0
-    visits: list[Visit] = []
-    t = max(int(problem.vehicle_tw_start[vehicle]), int(problem.node_tw_start[nodes[0]]))
-    dist = 0
-    prev: int | None = None
-    for node in nodes:
-        if prev is None:
-            arrival = t
-        else:
-            arrival = t + int(problem.node_service[prev]) + problem.node_duration(prev, node)
-            dist += problem.node_distance(prev, node)
-        start = max(arrival, int(problem.node_tw_start[node]))
-        load += int(problem.node_demand[node])
-        visits.append(
-            Visit(
-                node=node, arrival=arrival, start=start, load_after=load, distance_from_start=dist
-            )
-        )
-        t = start
-        prev = node
-    return VehicleRoute(vehicle=vehicle, visits=tuple(visits))
 
 
 def assemble_solution(
@@ -218,6 +189,5 @@ __all__ = [
     "ITERATIONS_PER_SOLUTION",
     "assemble_solution",
     "iteration_budget",
-    "schedule_route",
     "solve_pyvrp",
 ]
