@@ -30,7 +30,13 @@ from agrichain.io import plan_files
 from agrichain.io.events import Events
 from agrichain.io.plan_files import csv_bytes
 from agrichain.model import Scenario, minutes_of_day
-from agrichain.pipeline import plan_summary, routing_params, unserved_items
+from agrichain.pipeline import (
+    FINISH_RESERVE_MIN_S,
+    FINISH_RESERVE_SHARE,
+    plan_summary,
+    routing_params,
+    unserved_items,
+)
 from agrichain.plan import Plan, PlanStatus, TaskOutcome
 from agrichain.routing.causes import unserved_causes
 from agrichain.routing.check import check_solution
@@ -225,7 +231,8 @@ def routed(
     candidates = {"repair": repaired(collection, sequences, end, params.seed)}
     if check_solution(collection.problem, candidates["repair"]):
         del candidates["repair"]  # never returned: a rule broken
-    fresh = replace(params, time_limit_s=max(MIN_FRESH_S, deadline.remaining()))
+    reserve_s = FINISH_RESERVE_MIN_S + FINISH_RESERVE_SHARE * deadline.limit_s
+    fresh = replace(params, time_limit_s=max(MIN_FRESH_S, deadline.remaining() - reserve_s))
     candidates["fresh"] = solve(collection.problem, fresh)
     scored = {
         name: objective(collection, sol, plan, change_cost) for name, sol in candidates.items()

@@ -11,6 +11,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from builders import REPO
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from agrichain.cli import EXIT_INPUT, app
@@ -273,3 +275,37 @@ def test_cli_replan_writes_the_days_scenario_to_check_the_new_plan_with(
     assert checked.exit_code == 0, checked.output
     orders = {o.order_id for o in load_scenario(day).orders}
     assert "N7" in orders and plan.orders[0].order_id not in orders
+
+
+@settings(
+    max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    now_min=st.integers(6 * 60, 15 * 60),
+    broken=st.sampled_from(["", "V01", "V02", "V03"]),
+    before_min=st.integers(0, 120),
+    short_kg=st.floats(0, 50),
+)
+def test_any_day_re_planned_keeps_what_was_done_and_checks_clean(
+    small: tuple[Scenario, Plan], now_min: int, broken: str, before_min: int, short_kg: float
+) -> None:
+    scenario, plan = small
+    now = at("00:00") + dt.timedelta(minutes=now_min)
+    events = Events(
+        breakdowns={broken: now - dt.timedelta(minutes=before_min)} if broken else {},
+        shortfalls_kg={("F2", "bayberry"): short_kg} if short_kg else {},
+    )
+    result = replan_day(scenario, plan, events, now, solution_limit=5, seed=0)
+    assert_sound(result)
+    new = {r.vehicle_id: r for r in result.plan.routes}
+    for old in plan.routes:
+        reached = [
+            s
+            for s in old.stops
+            if s.arrival <= min(now, events.breakdowns.get(old.vehicle_id, now))
+        ]
+        if old.vehicle_id != broken and reached:
+            assert new[old.vehicle_id].stops[: len(reached)] == tuple(reached)
+    for r in result.plan.routes:
+        after = [s for s in r.stops if s.arrival > now]
+        assert all(s.arrival >= now for s in after)
