@@ -55,9 +55,7 @@ def test_a_vehicle_starts_where_it_is_and_delivers_what_it_carries(
     assert start_place == carried.farm_id
     assert route.visits[0].start >= 9 * HOUR_S
     (outcome,) = [
-        o
-        for k, o in enumerate(task_outcomes(collection, solution))
-        if k in collection.on_board
+        o for k, o in enumerate(task_outcomes(collection, solution)) if k in collection.on_board
     ]
     assert outcome.task_id == carried.task_id
     assert outcome.vehicle_id == "V01"
