@@ -18,6 +18,7 @@ import streamlit as st
 
 from agrichain.app import jobs
 from agrichain.app.page import adjust, edit, handover, load, plan, replan, review, see, state
+from agrichain.app.page import siting as siting_step
 
 REPO = Path(__file__).resolve().parent
 
@@ -42,3 +43,4 @@ adjust.show(result)
 replan.show(result)
 handover.show(result)
 review.show(result)
+siting_step.show(result, map_style)

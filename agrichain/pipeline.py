@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import copy
+import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -17,8 +19,9 @@ from agrichain.allocation import (
 from agrichain.clock import Deadline
 from agrichain.geo import TravelModel
 from agrichain.inventory import InventoryAllocator, NearestFarmAllocator
+from agrichain.io.travel import travel_model, travel_summary
 from agrichain.model import Scenario
-from agrichain.plan import Fate, OrderFate, Plan, PlanStatus, TaskOutcome, Unserved
+from agrichain.plan import Fate, OrderFate, Plan, PlanStatus, Route, TaskOutcome, Unserved
 from agrichain.routing.causes import unserved_causes
 from agrichain.routing.check import check_solution
 from agrichain.routing.collection import CollectionProblem, build_collection_problem
@@ -106,6 +109,7 @@ def plan_day(
     workers: int | None = None,
     allocator: Allocator | None = None,
     travel: TravelModel | None = None,
+    scenario_folder: str | os.PathLike[str] | None = None,
     progress: ProgressCallback | None = None,
     started_s: float | None = None,
 ) -> Plan:
@@ -122,13 +126,23 @@ def plan_day(
     :data:`FINISH_RESERVE_SHARE` of the limit kept for turning the routes into the
     plan. ``started_s`` (a :func:`time.monotonic` reading) lets a caller start the
     clock earlier (the CLI starts it before its imports and reading the scenario).
+
+    ``travel`` is the travel model of routing and of the inventory planner's transport
+    costs (given to an :class:`~agrichain.inventory.InventoryAllocator` without one).
+    None: the model ``[travel]`` of ``scenario.toml`` chooses
+    (:func:`agrichain.io.travel.travel_model`); great circle needs nothing more, a
+    ``matrix`` or ``osm`` mode reads its file relative to ``scenario_folder`` and raises
+    :class:`~agrichain.errors.ScenarioError` without it. When the model gives road
+    paths (``path(a, b)``), each route's :attr:`~agrichain.plan.Route.path` follows them.
     """
     report = progress or _noop
     t0 = time.monotonic()
     params = routing_params(scenario, time_limit_s, seed, solution_limit, engine, workers)
     deadline = Deadline(params.time_limit_s, t0 if started_s is None else started_s)
+    if travel is None:
+        travel = travel_model(scenario, scenario_folder)
     report("allocate", 0.0)
-    chosen = allocator or make_allocator()
+    chosen = with_travel(allocator or make_allocator(), travel)
     if isinstance(chosen, BoundedAllocator):  # the allocation may take its share at most
         chosen = chosen.within(max(MIN_SEARCH_S, ALLOCATION_SHARE * deadline.remaining()))
     allocation = chosen.allocate(scenario)
@@ -142,7 +156,7 @@ def plan_day(
     params = replace(params, time_limit_s=search_s)
     solution = solve(collection.problem, params)
     violations = check_solution(collection.problem, solution)
-    routes = routes_from_solution(collection, solution)
+    routes = road_paths(routes_from_solution(collection, solution), travel)
     outcomes = task_outcomes(collection, solution)
     causes = unserved_causes(collection.problem, solution)
     unserved = unserved_items(allocation, collection, outcomes, causes)
@@ -174,6 +188,7 @@ def plan_day(
     status = PlanStatus.COMPLETE if complete else PlanStatus.PARTIAL
     summary["status"] = status.value
     summary["routing"]["violations"] = len(violations)
+    summary["travel"] = travel_summary(travel)
     return Plan(
         scenario_name=scenario.settings.name,
         planning_date=scenario.settings.planning_date,
@@ -185,6 +200,31 @@ def plan_day(
         tables=dict(allocation.tables),
         orders=fates,
     )
+
+
+def with_travel(allocator: Allocator, travel: TravelModel) -> Allocator:
+    """``allocator`` planning its transport costs with ``travel`` unless it has a model."""
+    if isinstance(allocator, InventoryAllocator) and allocator.travel is None:
+        allocator = copy.copy(allocator)
+        allocator.travel = travel
+    return allocator
+
+
+def road_paths(routes: Sequence[Route], travel: TravelModel) -> list[Route]:
+    """The routes with their road geometry, when ``travel`` has ``path(a, b)`` (a list of
+    (lat, lon) points from place a to place b); else as they are."""
+    path = getattr(travel, "path", None)
+    if not callable(path):
+        return list(routes)
+    out = []
+    for route in routes:
+        points: list[tuple[float, float]] = []
+        for a, b in zip(route.stops, route.stops[1:], strict=False):
+            for point in path((a.lat, a.lon), (b.lat, b.lon)):
+                if not points or points[-1] != point:
+                    points.append((float(point[0]), float(point[1])))
+        out.append(replace(route, path=tuple(points)) if len(points) > 1 else route)
+    return out
 
 
 def _stopped_by(solution: Any, params: SolveParams) -> str:
@@ -332,6 +372,8 @@ __all__ = [
     "make_allocator",
     "plan_day",
     "plan_summary",
+    "road_paths",
     "routing_params",
     "unserved_items",
+    "with_travel",
 ]

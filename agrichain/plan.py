@@ -76,6 +76,9 @@ class Route:
     """Fixed cost plus distance cost."""
     locked: bool = False
     """Kept as it is when the day is re-planned (the ``locked`` column of ``routes.csv``)."""
+    path: tuple[tuple[float, float], ...] = ()
+    """The (lat, lon) points driven, stop to stop along the roads, when the travel model
+    knows the roads (``[travel] mode = "osm"``); empty: straight lines between the stops."""
 
     @property
     def trips(self) -> int:
@@ -280,12 +283,16 @@ class Plan:
         return gpd.GeoDataFrame(frame, geometry=geometry)
 
     def routes_gdf(self) -> Any:
-        """Routes as a GeoDataFrame of lines (EPSG:4326), one per vehicle."""
+        """Routes as a GeoDataFrame of lines (EPSG:4326), one per vehicle: along the roads
+        driven where :attr:`Route.path` is known, else straight from stop to stop."""
         import geopandas as gpd
         from shapely.geometry import LineString
 
         frame = self.routes_frame()
-        lines = [LineString([(s.lon, s.lat) for s in r.stops]) for r in self.routes]
+        lines = [
+            LineString([(lon, lat) for lat, lon in r.path] or [(s.lon, s.lat) for s in r.stops])
+            for r in self.routes
+        ]
         return gpd.GeoDataFrame(frame, geometry=lines, crs="EPSG:4326")
 
 

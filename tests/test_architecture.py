@@ -17,10 +17,19 @@ PACKAGE = REPO / "agrichain"
 
 #: Layers from the ground up; a module may import its own layer and those below.
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("ground", ("agrichain.errors", "agrichain.clock", "agrichain.geo", "agrichain.spawning")),
+    (
+        "ground",
+        (
+            "agrichain.errors",
+            "agrichain.clock",
+            "agrichain.geo",
+            "agrichain.spawning",
+            "agrichain.coordinates",
+        ),
+    ),
     ("model", ("agrichain.model", "agrichain.plan", "agrichain.allocation")),
     ("io", ("agrichain.io",)),
-    ("solvers", ("agrichain.routing", "agrichain.inventory")),
+    ("solvers", ("agrichain.routing", "agrichain.inventory", "agrichain.siting")),
     (
         "pipeline",
         (
@@ -34,7 +43,11 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("faces", ("agrichain.cli", "agrichain.app", "agrichain.bench", "agrichain")),
 )
 #: Packages of one layer that must never import each other.
-STRANGERS = (("agrichain.routing", "agrichain.inventory"),)
+STRANGERS = (
+    ("agrichain.routing", "agrichain.inventory"),
+    ("agrichain.siting", "agrichain.routing"),
+    ("agrichain.siting", "agrichain.inventory"),
+)
 #: Imports between faces that are allowed (the CLI runs the benchmarks).
 FACE_IMPORTS = {("agrichain.cli", "agrichain.bench")}
 

@@ -1,10 +1,17 @@
-"""The map of places and routes: layer records with tooltips, the view, the pydeck deck."""
+"""The map of places and routes: layer records with tooltips, the view, the pydeck deck,
+the legend; one vehicle can be highlighted (the others dimmed).
+
+Vehicles take the hand-over map's colours (:func:`agrichain.handover.vehicle_colour`, by
+position in the plan's routes), so a vehicle has the same colour on both maps.
+"""
 
 from __future__ import annotations
 
+import colorsys
 import datetime as dt
 import html
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -12,11 +19,15 @@ from typing import Any
 import pydeck as pdk
 
 from agrichain.app.labels import hhmm
+from agrichain.handover import vehicle_colour
 from agrichain.model import Scenario
 from agrichain.plan import Plan, Route, TaskOutcome
 
 #: Environment variable: basemap style URL (MapLibre style JSON); unset = no basemap.
 MAP_STYLE_ENV = "AGRICHAIN_MAP_STYLE"
+#: The ``mapStyle`` that st.pydeck_chart draws without a basemap (pydeck's own default when
+#: ``map_provider=None``); a missing or null style makes Streamlit fetch a CARTO basemap.
+NO_BASEMAP_STYLE = "__MAP_STYLE__"
 #: Size of the map drawn by the app, used to fit the view.
 MAP_WIDTH_PX = 560
 MAP_HEIGHT_PX = 560
@@ -25,14 +36,29 @@ WORLD_PX = 512.0
 #: Task lines listed in one stop's tooltip.
 TIP_TASKS = 8
 
-RGB = list[int]
+#: Opacity (0–255) of the vehicles not chosen when one is highlighted.
+DIM_ALPHA = 40
 
-PALETTE: tuple[tuple[int, int, int], ...] = (
-    (31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 103, 189),
-    (140, 86, 75), (227, 119, 194), (23, 190, 207), (188, 189, 34), (127, 127, 127),
-    (57, 59, 121), (173, 73, 74), (82, 84, 163), (140, 162, 82), (189, 158, 57),
-    (132, 60, 57), (123, 65, 115), (99, 121, 57), (206, 109, 189), (107, 110, 207),
-)  # fmt: skip
+RGB = list[int]
+_HSL = re.compile(r"hsl\(\s*([\d.]+)\s*,\s*([\d.]+)%\s*,\s*([\d.]+)%\s*\)")
+
+
+def css_rgb(colour: str) -> RGB:
+    """The RGB triple of a ``#rrggbb`` or ``hsl(h, s%, l%)`` colour."""
+    if colour.startswith("#") and len(colour) == 7:
+        return [int(colour[i : i + 2], 16) for i in (1, 3, 5)]
+    match = _HSL.fullmatch(colour.strip())
+    if match is None:
+        raise ValueError(f"not a #rrggbb or hsl() colour: {colour!r}")
+    h, s, lightness = (float(x) for x in match.groups())
+    channels = colorsys.hls_to_rgb(h / 360.0, lightness / 100.0, s / 100.0)
+    return [round(c * 255) for c in channels]
+
+
+#: The first 20 vehicles' colours (Kelly's colours of maximum contrast), as RGB.
+PALETTE: tuple[tuple[int, int, int], ...] = tuple(
+    (r, g, b) for r, g, b in (css_rgb(vehicle_colour(i)) for i in range(20))
+)
 FARM_RGB: RGB = [96, 160, 72]
 IDLE_FARM_RGB: RGB = [150, 170, 150]
 POINT_RGB: RGB = [33, 33, 33]
@@ -40,9 +66,9 @@ BOUNDARY_RGB: RGB = [120, 144, 156]
 WHITE_RGB: RGB = [255, 255, 255]
 
 
-def vehicle_colours(scenario: Scenario) -> dict[str, RGB]:
-    """A stable colour per vehicle (its position in the vehicles table)."""
-    return {v.vehicle_id: list(PALETTE[i % len(PALETTE)]) for i, v in enumerate(scenario.vehicles)}
+def vehicle_colours(plan: Plan) -> dict[str, RGB]:
+    """A colour per vehicle of the plan, by its route's position (as in the hand-over map)."""
+    return {r.vehicle_id: css_rgb(vehicle_colour(i)) for i, r in enumerate(plan.routes)}
 
 
 def hex_colour(rgb: Sequence[int]) -> str:
@@ -138,12 +164,21 @@ def _place_records(scenario: Scenario, plan: Plan | None) -> tuple[list[dict[str
     return farms, points
 
 
-def _path_record(route: Route, colour: RGB, day: dt.date) -> dict[str, Any]:
+def route_line(route: Route) -> list[list[float]]:
+    """The [lon, lat] points drawn: the roads driven if known, else straight between stops."""
+    if route.path:
+        return [[lon, lat] for lat, lon in route.path]
+    return [[s.lon, s.lat] for s in route.stops]
+
+
+def _path_record(route: Route, colour: RGB, day: dt.date, dimmed: bool) -> dict[str, Any]:
     cold = " (refrigerated)" if route.refrigerated else ""
     return {
         "vehicle_id": route.vehicle_id,
-        "path": [[s.lon, s.lat] for s in route.stops],
-        "color": colour,
+        "path": route_line(route),
+        "on_roads": bool(route.path),
+        "dimmed": dimmed,
+        "color": [*colour[:3], DIM_ALPHA] if dimmed else colour,
         "tip": f"Vehicle {route.vehicle_id}{cold}\n{route.distance_km:,.1f} km, "
         f"{len(route.stops) - 2} stops, {route.trips} trip(s), {route.kg_collected:,.1f} kg"
         f"\n{hhmm(route.start, day)}–{hhmm(route.end, day)}",
@@ -151,7 +186,7 @@ def _path_record(route: Route, colour: RGB, day: dt.date) -> dict[str, Any]:
 
 
 def _stop_records(
-    route: Route, tasks: dict[str, TaskOutcome], colour: RGB, day: dt.date
+    route: Route, tasks: dict[str, TaskOutcome], colour: RGB, day: dt.date, dimmed: bool
 ) -> list[dict[str, Any]]:
     """The route's stops between its depot visits, with what is loaded or unloaded."""
     records = []
@@ -165,7 +200,9 @@ def _stop_records(
                 "vehicle_id": route.vehicle_id,
                 "lon": s.lon,
                 "lat": s.lat,
-                "color": colour,
+                "dimmed": dimmed,
+                "color": [*colour[:3], DIM_ALPHA] if dimmed else colour,
+                "line": [*WHITE_RGB, DIM_ALPHA] if dimmed else WHITE_RGB,
                 "tip": f"{route.vehicle_id} trip {s.trip}, stop {s.seq}: {s.stop_id} "
                 f"({s.stop_kind.replace('_', ' ')})\narrival {hhmm(s.arrival, day)}, "
                 f"departure {hhmm(s.departure, day)}\nload after stop: {s.load_kg:,.1f} kg"
@@ -181,19 +218,25 @@ def map_data(
     plan: Plan | None = None,
     width_px: int = MAP_WIDTH_PX,
     height_px: int = MAP_HEIGHT_PX,
+    vehicle_id: str | None = None,
 ) -> MapData:
-    """Farms, logistics points, route paths and stops with tooltips (``tip``)."""
+    """Farms, logistics points, route paths and stops with tooltips (``tip``).
+
+    With ``vehicle_id`` that vehicle's route and stops are drawn last (on top) and every
+    other vehicle's are dimmed (``dimmed``, opacity ``DIM_ALPHA``).
+    """
     day = scenario.settings.planning_date
-    colours = vehicle_colours(scenario)
     farms, points = _place_records(scenario, plan)
     paths: list[dict[str, Any]] = []
     stops: list[dict[str, Any]] = []
     if plan is not None:
+        colours = vehicle_colours(plan)
         tasks = {t.task_id: t for t in plan.tasks}
-        for r in plan.routes:
-            colour = colours.get(r.vehicle_id, list(PALETTE[0]))
-            paths.append(_path_record(r, colour, day))
-            stops += _stop_records(r, tasks, colour, day)
+        chosen = [r for r in plan.routes if r.vehicle_id == vehicle_id]
+        for r in [r for r in plan.routes if r.vehicle_id != vehicle_id] + chosen:
+            dimmed = bool(chosen) and r.vehicle_id != vehicle_id
+            paths.append(_path_record(r, colours[r.vehicle_id], day, dimmed))
+            stops += _stop_records(r, tasks, colours[r.vehicle_id], day, dimmed)
     lats = [float(f.lat) for f in scenario.farms] + [p.lat for p in scenario.logistics_points]
     lons = [float(f.lon) for f in scenario.farms] + [p.lon for p in scenario.logistics_points]
     return MapData(
@@ -266,7 +309,7 @@ def _layers(data: MapData) -> list[pdk.Layer]:
         )
     )
     layers.append(_points_layer(data.farms, "farms", "color", WHITE_RGB, 5, 15, 1))
-    layers.append(_points_layer(data.stops, "stops", "color", WHITE_RGB, 7, 21, 1.5))
+    layers.append(_points_layer(data.stops, "stops", "color", "line", 7, 21, 1.5))
     layers.append(
         _points_layer(data.logistics_points, "logistics_points", WHITE_RGB, "color", 10, 30, 4)
     )
@@ -295,49 +338,51 @@ def build_deck(
     pydeck turns every string property into an accessor expression, so sizes are
     given in metres with pixel bounds rather than with ``*_units="pixels"``.
 
-    Without ``map_style`` no basemap is requested, so the map works offline.
+    Without ``map_style`` the deck has no map provider and the style ``NO_BASEMAP_STYLE``:
+    no basemap, no style and no tile is requested, so the map works offline.
     """
     return pdk.Deck(
         layers=_layers(data),
         initial_view_state=pdk.ViewState(**data.view),
-        map_style=map_style or None,
+        map_style=map_style or NO_BASEMAP_STYLE,
         map_provider="carto" if map_style else None,
         tooltip={"text": "{tip}"},
         height=height_px,
     )
 
 
-def legend_html(plan: Plan, colours: dict[str, RGB]) -> str:
-    """The map's legend: the symbols, then a colour swatch per vehicle (❄ refrigerated)."""
-    vehicles = " ".join(
-        f"<span style='white-space:nowrap;margin-right:0.8em'>"
-        f"<span style='display:inline-block;width:0.9em;height:0.9em;border-radius:2px;"
-        f"background:{hex_colour(colours[r.vehicle_id])};margin-right:0.25em'></span>"
-        f"{html.escape(r.vehicle_id)}{' ❄' if r.refrigerated else ''}</span>"
-        for r in plan.routes
+def legend_html(plan: Plan, colours: dict[str, RGB], vehicle_id: str | None = None) -> str:
+    """The map's legend: a row per vehicle (swatch, id, ❄ refrigerated, stops, km), the
+    chosen vehicle in bold and the others faded when one is chosen; then the symbols."""
+    rows = []
+    for r in plan.routes:
+        style = "font-weight:bold" if r.vehicle_id == vehicle_id else ""
+        style = "opacity:0.45" if vehicle_id is not None and not style else style
+        rows.append(
+            f"<tr data-vehicle='{html.escape(r.vehicle_id, quote=True)}' style='{style}'>"
+            f"<td><span style='display:inline-block;width:0.9em;height:0.9em;border-radius:2px;"
+            f"background:{hex_colour(colours[r.vehicle_id])}'></span></td>"
+            f"<td>{html.escape(r.vehicle_id)}{' ❄' if r.refrigerated else ''}</td>"
+            f"<td style='text-align:right'>{len(r.stops) - 2}</td>"
+            f"<td style='text-align:right'>{r.distance_km:,.1f}</td></tr>"
+        )
+    lines = (
+        "routes along the roads"
+        if any(r.path for r in plan.routes)
+        else "lines: straight between stops"
     )
     return (
-        "<small>● farms &nbsp; ○ logistics points &nbsp; lines: routes by vehicle "
-        f"(❄ refrigerated)</small><br>{vehicles}"
+        "<table style='font-size:0.85em;border-collapse:collapse'><thead><tr><th></th>"
+        "<th>vehicle</th><th>stops</th><th>km</th></tr></thead><tbody>"
+        + "".join(rows)
+        + f"</tbody></table><small>● farms &nbsp; ○ logistics points &nbsp; {lines} "
+        "&nbsp; ❄ refrigerated</small>"
     )
 
 
 __all__ = [
-    "BOUNDARY_RGB",
-    "FARM_RGB",
-    "MAP_HEIGHT_PX",
-    "MAP_STYLE_ENV",
-    "MAP_WIDTH_PX",
-    "PALETTE",
-    "POINT_RGB",
-    "RGB",
-    "WORLD_PX",
-    "MapData",
-    "boundary_geojson",
-    "build_deck",
-    "fit_view",
-    "hex_colour",
-    "legend_html",
-    "map_data",
+    "BOUNDARY_RGB", "DIM_ALPHA", "FARM_RGB", "MAP_HEIGHT_PX", "MAP_STYLE_ENV", "MAP_WIDTH_PX",
+    "NO_BASEMAP_STYLE", "PALETTE", "POINT_RGB", "RGB", "WORLD_PX", "MapData", "boundary_geojson",
+    "build_deck", "css_rgb", "fit_view", "hex_colour", "legend_html", "map_data", "route_line",
     "vehicle_colours",
-]
+]  # fmt: skip

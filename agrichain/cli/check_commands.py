@@ -38,15 +38,18 @@ def check_command(
     from agrichain.day.check import check_plan
     from agrichain.io import load_scenario
     from agrichain.io.plan_folder import claim_plan_folder
+    from agrichain.io.travel import travel_model
 
     console = Console(highlight=False, soft_wrap=True)
     if out is None:
         scenario = run_step(lambda: load_scenario(scenario_dir))
-        checked = run_step(lambda: check_plan(scenario, plan_dir))
+        travel = run_step(lambda: travel_model(scenario, scenario_dir))
+        checked = run_step(lambda: check_plan(scenario, plan_dir, travel))
     else:
         with run_step(lambda: claim_plan_folder(out)) as folder:
             scenario = run_step(lambda: load_scenario(scenario_dir))
-            checked = run_step(lambda: check_plan(scenario, plan_dir))
+            travel = run_step(lambda: travel_model(scenario, scenario_dir))
+            checked = run_step(lambda: check_plan(scenario, plan_dir, travel))
             run_step(lambda: folder.write(checked.files()))
     for v in checked.violations[:SHOWN_VIOLATIONS]:
         console.print(f"{v.code.value}: {v.message}", markup=False)
@@ -110,11 +113,13 @@ def replan_command(
     from agrichain.io.events import moment, read_events
     from agrichain.io.plan_folder import claim_plan_folder
     from agrichain.io.scenario_folder import check_scenario_folder, write_scenario_folder
+    from agrichain.io.travel import travel_model
 
     with run_step(lambda: claim_plan_folder(out)) as folder:
         if scenario_out is not None:
             run_step(lambda: check_scenario_folder(scenario_out))
         scenario = run_step(lambda: load_scenario(scenario_dir))
+        travel = run_step(lambda: travel_model(scenario, scenario_dir))
         plan = run_step(lambda: read_plan(plan_dir, scenario))
         happened = run_step(lambda: read_events(events, scenario))
         at = run_step(lambda: when(now, scenario.settings.planning_date, moment))
@@ -123,6 +128,7 @@ def replan_command(
             lambda: replan_day(
                 scenario, plan, happened, at, time_limit_s=limit, solution_limit=solution_limit,
                 seed=seed, change_cost=DEFAULT_CHANGE_COST if change_cost is None else change_cost,
+                travel=travel,
             )
         )  # fmt: skip
         run_step(lambda: folder.write(result.files()))

@@ -12,6 +12,7 @@ import typer
 from agrichain.cli.bench import bench_app
 from agrichain.cli.check_commands import check_command, replan_command
 from agrichain.cli.day_commands import roll_command, simulate_command
+from agrichain.cli.geo_commands import coverage_command, site_command
 from agrichain.cli.handover_commands import sheets_command
 from agrichain.cli.review_commands import review_command
 from agrichain.cli.shell import (
@@ -105,12 +106,14 @@ def plan(
     from agrichain.clock import Interrupted, stop_on_signals
     from agrichain.io import load_scenario, plan_files
     from agrichain.io.plan_folder import claim_plan_folder
+    from agrichain.io.travel import travel_model
     from agrichain.pipeline import make_allocator, plan_day, routing_params
 
     with stop_on_signals() as stop:
         try:
             with run_step(lambda: claim_plan_folder(out)) as folder:
                 scenario = run_step(lambda: load_scenario(scenario_dir))
+                travel = run_step(lambda: travel_model(scenario, scenario_dir))
                 inventory_options = {
                     "solver": inv_solver,
                     "time_limit_s": inv_time_limit,
@@ -131,6 +134,7 @@ def plan(
                             engine=engine,
                             workers=workers,
                             allocator=allocator,
+                            travel=travel,
                             progress=report,
                             started_s=started,
                         )
@@ -172,10 +176,17 @@ def atp(
 ) -> None:
     """Available to promise: per upcoming session and product, the most kg still sellable fresh."""
     from agrichain.inventory import available_to_promise
+    from agrichain.inventory.allocator import portable_travel
     from agrichain.io import atomic_write_text, load_scenario
+    from agrichain.io.travel import travel_model
 
     scenario = run_step(lambda: load_scenario(scenario_dir))
-    overrides: dict[str, Any] = {"solver": inv_solver, "time_limit_s": inv_time_limit}
+    travel = run_step(lambda: portable_travel(scenario, travel_model(scenario, scenario_dir)))
+    overrides: dict[str, Any] = {
+        "solver": inv_solver,
+        "time_limit_s": inv_time_limit,
+        "travel": travel,
+    }
     frame = run_step(lambda: available_to_promise(scenario, **overrides))
     if out is not None:
         run_step(lambda: atomic_write_text(out, frame.to_csv(index=False, lineterminator="\n")))
@@ -265,6 +276,8 @@ app.command(name="review")(review_command)
 app.command(name="sheets")(sheets_command)
 app.command(name="roll")(roll_command)
 app.command(name="simulate")(simulate_command)
+app.command(name="coverage")(coverage_command)
+app.command(name="site")(site_command)
 
 
 def main() -> None:

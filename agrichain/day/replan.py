@@ -34,6 +34,7 @@ from agrichain.pipeline import (
     FINISH_RESERVE_MIN_S,
     FINISH_RESERVE_SHARE,
     plan_summary,
+    road_paths,
     routing_params,
     unserved_items,
 )
@@ -314,9 +315,10 @@ def replan_day(
     unserved = unserved_items(allocation, collection, routed_out, causes) + work.lost
     fates = order_fates(day_scenario, allocation, unserved, piece_map(collection))
     kept_routes = {r.vehicle_id: r for r in plan.routes if r.vehicle_id in locked}
-    routes = day_routes(
-        day_scenario, collection, state, routes_from_solution(collection, solution), kept_routes
-    )
+    new_routes = routes_from_solution(collection, solution)
+    if travel is not None:
+        new_routes = road_paths(new_routes, travel)
+    routes = day_routes(day_scenario, collection, state, new_routes, kept_routes)
     violations = check_solution(collection.problem, solution)
     summary = plan_summary(
         day_scenario, allocation, routes_cost=sum(r.cost for r in routes), outcomes=outcomes,

@@ -84,21 +84,29 @@ class _Worker:
         return self.proc.poll() is None
 
     def stderr_tail(self, n: int = 2000) -> str:
+        """The end of the worker's standard error ("" once the worker is closed)."""
+        if self._stderr.closed:
+            return ""
         self._stderr.seek(0)
         return self._stderr.read().decode("utf-8", "replace")[-n:]
 
     def call(self, job: Callable[..., Any], args: tuple[Any, ...], timeout_s: float | None) -> Any:
         """Run ``job(*args)`` in the worker; on any exception while it is busy, kill it."""
         try:
-            self.send.send((job, args))
+            message = pickle.dumps((job, args), protocol=pickle.HIGHEST_PROTOCOL)
+        except Exception as exc:  # nothing was sent: the worker is still in step
+            raise TypeError(unsendable(exc)) from exc
+        try:
+            self.send.send_bytes(message)
         except (BrokenPipeError, OSError) as exc:
             raise SolverError(f"inventory worker is gone: {self.stderr_tail()}") from exc
         try:
             answered = self.recv.poll(timeout_s)
             kind, value, text = self.recv.recv() if answered else (None, None, "")
         except (EOFError, OSError) as exc:
+            tail = self.stderr_tail()  # read before closing the worker closes the file
             self.close(kill=True)
-            raise SolverError(f"inventory worker died: {self.stderr_tail()}") from exc
+            raise SolverError(f"inventory worker died: {tail}") from exc
         except BaseException:  # an interrupt: the job's answer is no longer wanted
             self.close(kill=True)
             raise
@@ -107,6 +115,8 @@ class _Worker:
             raise SolverError(f"inventory worker gave no answer within {timeout_s:.0f} s")
         if kind == "ok":
             return value
+        if kind == "unloadable":
+            raise TypeError(text)
         if isinstance(value, AgrichainError | ValueError):
             raise value
         raise SolverError(f"inventory worker failed: {text}")
@@ -171,15 +181,32 @@ def run_job(
             raise
 
 
+def unsendable(exc: BaseException) -> str:
+    """Why a job's arguments cannot go to (or be read by) the worker process."""
+    return (
+        f"the inventory planner's arguments cannot be sent to its worker process ({exc}): "
+        "objects passed to it (a travel model, options) must be defined at the top level "
+        "of an importable module, not in a function or a script run as __main__; "
+        "agrichain.inventory.allocator.portable_travel(scenario, travel) turns any travel "
+        "model into matrices that can be sent (InventoryAllocator does so itself)"
+    )
+
+
 def _serve(read_fd: int, write_fd: int) -> None:
     recv = Connection(read_fd, writable=False)
     send = Connection(write_fd, readable=False)
     while True:
         try:
-            job, args = recv.recv()  # unpickling the job imports its module
-            send.send(("ok", job(*args), ""))
+            data = recv.recv_bytes()
         except EOFError:
             return
+        try:
+            job, args = pickle.loads(data)  # unpickling the job imports its module
+        except Exception as exc:  # e.g. a class of the caller's __main__
+            send.send(("unloadable", None, unsendable(exc)))
+            continue
+        try:
+            send.send(("ok", job(*args), ""))
         except Exception as exc:  # sent back to the caller, never swallowed
             text = traceback.format_exc()
             try:

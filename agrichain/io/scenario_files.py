@@ -21,6 +21,7 @@ from agrichain.io.scenario_check import (
     parse_table,
     unread_table,
 )
+from agrichain.io.scenario_coordinates import settings_in_wgs84, settings_reading, tables_in_wgs84
 from agrichain.io.settings_file import (
     SETTINGS_FILE,
     load_settings,
@@ -30,7 +31,9 @@ from agrichain.io.settings_file import (
 from agrichain.io.table_files import CSV_SUFFIX, EXCEL_SUFFIXES, GEO_SUFFIXES, table_files
 from agrichain.io.table_readers import TableSource, frame_table, read_csv_table, read_geo_table
 from agrichain.io.tables_excel import workbook_tables
+from agrichain.io.travel import travel_files
 from agrichain.model import TABLES, Scenario, Settings
+from agrichain.model.settings import CoordinateName
 
 
 def read_table_file(table: str, name: str, data: bytes) -> dict[str, TableSource]:
@@ -75,7 +78,7 @@ def check_scenario(folder: str | os.PathLike[str]) -> ScenarioCheck:
         settings = load_settings(root / SETTINGS_FILE)
     except ScenarioError as exc:
         issues += exc.issues
-    folder_tables = table_files(root)
+    folder_tables = table_files(root, travel_files(settings) if settings else frozenset())
     issues += folder_tables.issues
     parsed: dict[str, ParsedTable] = {}
     for table in TABLES:
@@ -92,7 +95,7 @@ def check_scenario(folder: str | os.PathLike[str]) -> ScenarioCheck:
         except ScenarioError as exc:
             issues += exc.issues
             parsed[table] = unread_table(path.name)
-    return check_tables(settings, parsed, issues)
+    return check_tables(*tables_in_wgs84(settings, parsed), issues)
 
 
 def load_scenario(folder: str | os.PathLike[str]) -> Scenario:
@@ -108,7 +111,8 @@ def scenario_from_tables(
     settings: Settings | Mapping[str, Any], tables: Mapping[str, TableSource | None]
 ) -> Scenario:
     """Build a scenario from tables as read (absent or None: empty); issues name each
-    table's ``file`` and ``rows``."""
+    table's ``file`` and ``rows``. Places are read in the settings' ``coordinates``
+    (and ``[coordinates_of]``) and held in WGS-84."""
     issues: list[InputIssue] = []
     checked: Settings | None = settings if isinstance(settings, Settings) else None
     if not isinstance(settings, Settings):
@@ -128,7 +132,7 @@ def scenario_from_tables(
                 parsed[table] = unread_table(table)
             continue
         parsed[table] = parse_table(table, source)
-    return check_tables(checked, parsed, issues).scenario_or_raise()
+    return check_tables(*tables_in_wgs84(checked, parsed), issues).scenario_or_raise()
 
 
 def scenario_from_frames(
@@ -145,17 +149,23 @@ def scenario_from_frames(
     return scenario_from_tables(settings, tables)
 
 
-def replace_tables(scenario: Scenario, tables: Mapping[str, TableSource]) -> Scenario:
+def replace_tables(
+    scenario: Scenario,
+    tables: Mapping[str, TableSource],
+    coordinates: CoordinateName | str = "wgs84",
+) -> Scenario:
     """``scenario`` with some tables replaced by tables as read, validated like a folder.
 
-    Issues about the tables kept name the table and its 1-based row.
+    The new tables' places are read in ``coordinates`` (the kept ones are WGS-84). Issues
+    about the tables kept name the table and its 1-based row.
     """
     kept = {t: table_frame(scenario, t) for t in TABLES if t not in tables}
     sources: dict[str, TableSource | None] = {
         t: frame_table(t, f.set_axis(range(1, len(f) + 1))) for t, f in kept.items()
     }
     sources.update(tables)
-    return scenario_from_tables(scenario.settings, sources)
+    settings = settings_reading(scenario.settings, list(tables), coordinates)
+    return scenario_from_tables(settings, sources)
 
 
 # ----- writing ---------------------------------------------------------------
@@ -201,8 +211,12 @@ def _csv_bytes(scenario: Scenario, table: str) -> bytes:
 
 
 def save_scenario(scenario: Scenario, folder: str | os.PathLike[str]) -> Path:
-    """Write a scenario folder (CSV + scenario.toml); every file is written atomically."""
-    files = {SETTINGS_FILE: settings_toml(scenario.settings).encode("utf-8")}
+    """Write a scenario folder (CSV + scenario.toml); every file is written atomically.
+
+    Places are written in WGS-84, and ``scenario.toml`` says ``coordinates = "wgs84"``.
+    """
+    settings = settings_in_wgs84(scenario.settings)
+    files = {SETTINGS_FILE: settings_toml(settings).encode("utf-8")}
     for table in TABLES:
         files[f"{table}.csv"] = _csv_bytes(scenario, table)
     atomic_write_files(folder, files)

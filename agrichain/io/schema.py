@@ -40,8 +40,8 @@ COLUMN_MEANING: dict[str, str] = {
     "order_id": "order identifier",
     "vehicle_id": "vehicle identifier",
     "name": "display name",
-    "lat": "latitude (WGS84)",
-    "lon": "longitude (WGS84)",
+    "lat": "latitude (WGS84, or as `coordinates` in scenario.toml says)",
+    "lon": "longitude (WGS84, or as `coordinates` in scenario.toml says)",
     "pickup_open": "earliest pickup, every day",
     "pickup_close": "latest pickup start, every day (after pickup_open)",
     "stop_min": (
@@ -244,6 +244,7 @@ def format_markdown() -> str:
         "the stop time. Older files name the stop time `loading_min` (farms) and "
         "`unloading_min` (logistics points); those columns are read as `stop_min`.",
         "",
+        *_COORDINATES_SECTION,
     ]
     for table in TABLES:
         req = "required" if TABLES[table].required else "optional"
@@ -262,6 +263,23 @@ def format_markdown() -> str:
     lines += _settings_rows(Settings, "")
     lines.append("")
     return "\n".join(lines)
+
+
+_COORDINATES_SECTION = [
+    "## Coordinates",
+    "",
+    "`lat`/`lon` of `farms` and `logistics_points` are WGS84 (GPS) unless `scenario.toml` "
+    'says otherwise: `coordinates = "gcj02"` for places copied from Amap (高德) or '
+    'Tencent, `"bd09"` for Baidu (case and a hyphen do not matter: `GCJ-02`). Where the '
+    "files come from different apps, `[coordinates_of]` names one file's system "
+    '(`farms = "bd09"`); the other file follows `coordinates`. The loader converts them to '
+    "WGS84 (the published formulas, inverted exactly), so scenarios, plans and maps always "
+    "hold WGS84; a saved or rolled scenario is written in WGS84 with "
+    '`coordinates = "wgs84"`. Outside mainland China the three systems coincide. A '
+    "geodata file's geometry is reprojected to longitude/latitude first; `coordinates` "
+    "then says which system those numbers are in.",
+    "",
+]
 
 
 def _settings_rows(model: type[BaseModel], prefix: str) -> list[str]:

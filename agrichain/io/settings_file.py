@@ -49,7 +49,7 @@ def settings_from_dict(data: Mapping[str, Any], file: str = SETTINGS_FILE) -> Se
 def settings_toml(settings: Settings) -> str:
     """``scenario.toml`` text for the settings."""
     data = settings.model_dump(mode="python", exclude_none=True)
-    return tomli_w.dumps(data)
+    return tomli_w.dumps({key: value for key, value in data.items() if value != {}})
 
 
 __all__ = ["SETTINGS_FILE", "load_settings", "settings_from_dict", "settings_toml"]

@@ -94,8 +94,9 @@ class FolderTables(NamedTuple):
     """One issue per refused entry."""
 
 
-def table_files(root: Path) -> FolderTables:
-    """The file of each table found in ``root``, and the entries refused by the rule."""
+def table_files(root: Path, not_tables: frozenset[str] = frozenset()) -> FolderTables:
+    """The file of each table found in ``root``, and the entries refused by the rule;
+    ``not_tables`` are other files the scenario reads (a travel matrix), passed over."""
     wanted = {f"{t}{s}": t for t in TABLES for s in table_suffixes(t)}
     found: dict[str, list[Path]] = {}
     refused: set[str] = set()
@@ -106,7 +107,7 @@ def table_files(root: Path) -> FolderTables:
         unlisted = InputIssue(str(root), None, None, f"cannot list: {exc.strerror}")
         return FolderTables({}, frozenset(TABLES), [unlisted])
     for name in names:
-        if _ignored(name) or name == SETTINGS_NAME:
+        if _ignored(name) or name == SETTINGS_NAME or name in not_tables:
             continue
         path = root / name
         problem = file_problem(path) if name in wanted else _refusal(name)

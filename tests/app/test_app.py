@@ -572,7 +572,7 @@ def test_deck_draws_without_a_basemap_and_has_no_string_props(tiny_plan: Plan) -
     deck = json.loads(
         route_map.build_deck(route_map.map_data(tiny_app_scenario(), tiny_plan)).to_json()
     )
-    assert "mapStyle" not in deck and "mapProvider" not in deck
+    assert deck["mapStyle"] == route_map.NO_BASEMAP_STYLE and "mapProvider" not in deck
     types = [layer["@@type"] for layer in deck["layers"]]
     assert types.count("ScatterplotLayer") == 3 and "PathLayer" in types
     assert "GeoJsonLayer" in types

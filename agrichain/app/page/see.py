@@ -1,5 +1,6 @@
-"""Step 4 · routes: the map settings (sidebar), the KPIs, the map and the plan's tables
-(routes, unserved work, each order's fate, the inventory by day)."""
+"""Step 4 · routes: the map settings (sidebar), the KPIs, the map with the vehicle shown
+and its legend, and the plan's tables (routes, unserved work, each order's fate, the
+inventory by day)."""
 
 from __future__ import annotations
 
@@ -51,13 +52,30 @@ def show(scenario: Scenario, key: str, map_style: str | None) -> jobs.PlanResult
         column.metric(label, value)
     map_col, side_col = st.columns([3, 2])
     with map_col:
-        deck = route_map.build_deck(route_map.map_data(result.scenario, plan), map_style)
-        st.pydeck_chart(deck, height=route_map.MAP_HEIGHT_PX, key="map")
-        legend = route_map.legend_html(plan, route_map.vehicle_colours(result.scenario))
-        st.markdown(legend, unsafe_allow_html=True)
+        route_map_with_legend(result.scenario, plan, map_style)
     with side_col:
         plan_tables(plan)
     return result
+
+
+def route_map_with_legend(scenario: Scenario, plan: Plan, map_style: str | None) -> None:
+    """The vehicle to show (all, or one with the others dimmed), the map and its legend."""
+    vehicles = [None, *(r.vehicle_id for r in plan.routes)]  # a new plan starts from all
+    chosen: str | None = st.selectbox(
+        "Vehicle on the map",
+        vehicles,
+        key="map_vehicle",
+        format_func=lambda v: "all vehicles" if v is None else v,
+        help="One vehicle drawn in its colour on top, the others dimmed.",
+    )
+    deck_col, legend_col = st.columns([3, 1])
+    with deck_col:
+        data = route_map.map_data(scenario, plan, vehicle_id=chosen)
+        deck = route_map.build_deck(data, map_style)
+        st.pydeck_chart(deck, height=route_map.MAP_HEIGHT_PX, key="map")
+    with legend_col:
+        legend = route_map.legend_html(plan, route_map.vehicle_colours(plan), chosen)
+        st.markdown(legend, unsafe_allow_html=True)
 
 
 def plan_tables(plan: Plan) -> None:
