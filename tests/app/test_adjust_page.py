@@ -3,9 +3,6 @@ and keep the routes; driven by AppTest, and its logic in agrichain.app.adjust.""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pandas as pd
 import pytest
 from builders import REPO, tiny_app_scenario
@@ -13,11 +10,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from streamlit.testing.v1 import AppTest
 
-from agrichain.app import adjust, inputs, jobs
-from agrichain.app import map as route_map
+from agrichain.app import adjust, jobs
 from agrichain.app.page.adjust import MOVE_WHAT
 from agrichain.day.check import check_routes
-from agrichain.io import StopLine, load_scenario, save_scenario
+from agrichain.io import StopLine, load_scenario
 from agrichain.pipeline import make_allocator, plan_day
 from agrichain.plan import Plan
 
@@ -41,21 +37,8 @@ def task_of(plan: Plan, product_id: str) -> str:
 
 
 @pytest.fixture
-def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppTest]:
-    folder = tmp_path / "instances"
-    save_scenario(tiny_app_scenario(), folder / "tiny")
-    monkeypatch.setenv(inputs.INSTANCES_ENV, str(folder))
-    monkeypatch.setenv(inputs.DEFAULT_INSTANCE_ENV, "tiny")
-    monkeypatch.delenv(route_map.MAP_STYLE_ENV, raising=False)
-    at = AppTest.from_file(str(APP), default_timeout=60)
-    at.run()
-    at.button(key="plan_button").click().run()
-    assert not at.exception, [e.value for e in at.exception]
-    yield at
-    for name in ("job", "replan_job"):
-        job = at.session_state.get(name)
-        if job is not None:
-            job.cancel()
+def app(planned_app: AppTest) -> AppTest:
+    return planned_app
 
 
 def frame_with(at: AppTest, columns: list[str]) -> pd.DataFrame:

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -15,12 +13,10 @@ import pytest
 from builders import DAY, REPO, tiny_app_scenario
 from streamlit.testing.v1 import AppTest
 
-from agrichain.app import inputs, jobs
-from agrichain.app import map as route_map
+from agrichain.app import jobs
 from agrichain.app import replan as app_replan
 from agrichain.day.replan import replan_day
 from agrichain.errors import ScenarioError
-from agrichain.io import save_scenario
 from agrichain.io.events import EVENTS_COLUMNS, Events
 from agrichain.pipeline import plan_day
 from agrichain.plan import Plan
@@ -49,21 +45,8 @@ def library_replan(tiny_plan: Plan) -> Any:
 
 
 @pytest.fixture
-def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppTest]:
-    folder = tmp_path / "instances"
-    save_scenario(tiny_app_scenario(), folder / "tiny")
-    monkeypatch.setenv(inputs.INSTANCES_ENV, str(folder))
-    monkeypatch.setenv(inputs.DEFAULT_INSTANCE_ENV, "tiny")
-    monkeypatch.delenv(route_map.MAP_STYLE_ENV, raising=False)
-    at = AppTest.from_file(str(APP), default_timeout=90)
-    at.run()
-    at.button(key="plan_button").click().run()
-    assert not at.exception, [e.value for e in at.exception]
-    yield at
-    for name in ("job", "replan_job"):
-        job = at.session_state.get(name)
-        if job is not None:
-            job.cancel()
+def app(planned_app: AppTest) -> AppTest:
+    return planned_app
 
 
 def events_editor(at: AppTest) -> Any:

@@ -5,8 +5,6 @@ and its logic in agrichain.app.siting."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -14,11 +12,8 @@ import pytest
 from builders import REPO, tiny_app_scenario
 from streamlit.testing.v1 import AppTest
 
-from agrichain.app import inputs
-from agrichain.app import map as route_map
 from agrichain.app import siting as app_siting
 from agrichain.errors import ScenarioError
-from agrichain.io import save_scenario
 from agrichain.siting import coverage
 
 APP = REPO / "app.py"
@@ -31,21 +26,8 @@ AT_F2 = {"candidate_id": "C_F2", "name": "东站", "lat": 28.85, "lon": 120.8, "
 
 
 @pytest.fixture
-def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppTest]:
-    folder = tmp_path / "instances"
-    save_scenario(tiny_app_scenario(), folder / "tiny")
-    monkeypatch.setenv(inputs.INSTANCES_ENV, str(folder))
-    monkeypatch.setenv(inputs.DEFAULT_INSTANCE_ENV, "tiny")
-    monkeypatch.delenv(route_map.MAP_STYLE_ENV, raising=False)
-    at = AppTest.from_file(str(APP), default_timeout=120)
-    at.run()
-    at.button(key="plan_button").click().run()
-    assert not at.exception, [e.value for e in at.exception]
-    yield at
-    for name in ("job", "siting_job"):
-        job = at.session_state.get(name) if name in at.session_state else None
-        if job is not None:
-            job.cancel()
+def app(planned_app: AppTest) -> AppTest:
+    return planned_app
 
 
 def frame_with(at: AppTest, columns: list[str]) -> pd.DataFrame:
