@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 import pytest
 from builders import DATA, tiny_scenario
 from typer.testing import CliRunner
@@ -19,7 +20,7 @@ from typer.testing import CliRunner
 from agrichain.cli import EXIT_OK, EXIT_PARTIAL, app
 from agrichain.errors import ScenarioError
 from agrichain.geo import GreatCircleTravel, TravelMatrix, haversine_km
-from agrichain.inventory.allocator import FixedTravel, portable_travel
+from agrichain.inventory.fixed_travel import FixedTravel, portable_travel
 from agrichain.inventory.worker import loaded_modules, run_job
 from agrichain.io import plan_geojson, save_scenario
 from agrichain.io.travel import travel_model
@@ -219,3 +220,17 @@ def test_fixed_travel_answers_for_its_places_only() -> None:
     with pytest.raises(ValueError, match="no travel times"):
         fixed.matrix([28.8, 30.0], [120.7, 120.0])
     assert portable_travel(tiny_scenario(), None) is None
+
+
+def test_a_travel_class_of_the_callers_own_reaches_plan_inventory_and_atp() -> None:
+    from agrichain.inventory import available_to_promise, plan_inventory
+
+    class TwiceLonger:  # defined here: it cannot be pickled
+        def matrix(self, lat: npt.ArrayLike, lon: npt.ArrayLike) -> TravelMatrix:
+            m = GreatCircleTravel(40.0, 1.3).matrix(lat, lon)
+            return TravelMatrix(2 * m.distance_km, 2 * m.duration_min)
+
+    scenario = tiny_scenario()
+    plan = plan_inventory(scenario, travel=TwiceLonger())
+    assert plan.status in ("optimal", "feasible")
+    assert isinstance(available_to_promise(scenario, travel=TwiceLonger()), pd.DataFrame)

@@ -176,7 +176,7 @@ def atp(
 ) -> None:
     """Available to promise: per upcoming session and product, the most kg still sellable fresh."""
     from agrichain.inventory import available_to_promise
-    from agrichain.inventory.allocator import portable_travel
+    from agrichain.inventory.fixed_travel import portable_travel
     from agrichain.io import atomic_write_text, load_scenario
     from agrichain.io.travel import travel_model
 

@@ -27,6 +27,7 @@ import pandas as pd
 
 from agrichain.geo import TravelModel
 from agrichain.inventory.data import Bucket, InventoryOptions
+from agrichain.inventory.fixed_travel import portable_travel
 from agrichain.inventory.inventory_plan import InventoryPlan
 from agrichain.inventory.planner import deadline_s, plan_job, resolve_options
 from agrichain.inventory.tables import ATP_COLUMNS
@@ -185,8 +186,9 @@ def available_to_promise(
     """
     opts = plan.options if plan is not None else resolve_options(scenario, options, **overrides)
     if isolate:
+        portable = portable_travel(scenario, travel)
         frame: pd.DataFrame = run_job(
-            atp_job, scenario, opts, plan, travel, timeout_s=deadline_s(opts)
+            atp_job, scenario, opts, plan, portable, timeout_s=deadline_s(opts)
         )
         return frame
     return atp_job(scenario, opts, plan, travel)

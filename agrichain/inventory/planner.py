@@ -6,6 +6,7 @@ import dataclasses
 
 from agrichain.geo import TravelModel
 from agrichain.inventory.data import InventoryOptions, prepare
+from agrichain.inventory.fixed_travel import portable_travel
 from agrichain.inventory.inventory_plan import InventoryPlan
 from agrichain.inventory.worker import run_job
 from agrichain.model import Scenario
@@ -64,6 +65,9 @@ def plan_inventory(
     """
     opts = resolve_options(scenario, options, **overrides)
     if isolate:
-        plan: InventoryPlan = run_job(plan_job, scenario, opts, travel, timeout_s=deadline_s(opts))
+        portable = portable_travel(scenario, travel)
+        plan: InventoryPlan = run_job(
+            plan_job, scenario, opts, portable, timeout_s=deadline_s(opts)
+        )
         return plan
     return plan_job(scenario, opts, travel)

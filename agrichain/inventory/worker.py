@@ -187,7 +187,7 @@ def unsendable(exc: BaseException) -> str:
         f"the inventory planner's arguments cannot be sent to its worker process ({exc}): "
         "objects passed to it (a travel model, options) must be defined at the top level "
         "of an importable module, not in a function or a script run as __main__; "
-        "agrichain.inventory.allocator.portable_travel(scenario, travel) turns any travel "
+        "agrichain.inventory.fixed_travel.portable_travel(scenario, travel) turns any travel "
         "model into matrices that can be sent (InventoryAllocator does so itself)"
     )
 
