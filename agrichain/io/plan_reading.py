@@ -61,6 +61,13 @@ class CellReader:
         line = None if row is None else row + FIRST_LINE
         self.issues.append(InputIssue(str(self.path), line, column, message))
 
+    def rows(self, make: Callable[[int], T]) -> list[T]:
+        """``make(row)`` for every row; :class:`ScenarioError` with every bad cell found."""
+        out = [make(i) for i in range(len(self.frame))]
+        if self.issues:
+            raise ScenarioError(self.issues)
+        return out
+
     def cell(self, row: int, column: str, parse: Callable[[str], T], default: T) -> T:
         """The parsed cell, or ``default`` (with an issue) if it does not parse."""
         text = str(self.frame.at[row, column]).strip()
@@ -258,47 +265,37 @@ def routes_of(scenario: Scenario, stops: list[Stop], locked: list[bool], path: P
 
 def read_tasks(folder: Path) -> list[TaskOutcome]:
     reader = read_csv_cells(folder / TASKS_CSV, TASK_COLUMNS)
-    out = []
-    for i in range(len(reader.frame)):
-        out.append(
-            TaskOutcome(
-                task_id=reader.cell(i, "task_id", str, ""),
-                farm_id=reader.cell(i, "farm_id", str, ""),
-                product_id=reader.cell(i, "product_id", str, ""),
-                kg=reader.cell(i, "kg", number, 0.0),
-                logistics_point_id=reader.cell(i, "logistics_point_id", str, ""),
-                vehicle_id=reader.cell(i, "vehicle_id", str, "") or None,
-                pickup_time=reader.cell(i, "pickup_time", optional_moment, None),
-                delivery_time=reader.cell(i, "delivery_time", optional_moment, None),
-                transit_min=reader.cell(i, "transit_min", optional_number, None),
-                max_transit_min=reader.cell(i, "max_transit_min", number, 0.0),
-                order_ids=reader.cell(i, "order_ids", words, ()),
-            )
+    return reader.rows(
+        lambda i: TaskOutcome(
+            task_id=reader.cell(i, "task_id", str, ""),
+            farm_id=reader.cell(i, "farm_id", str, ""),
+            product_id=reader.cell(i, "product_id", str, ""),
+            kg=reader.cell(i, "kg", number, 0.0),
+            logistics_point_id=reader.cell(i, "logistics_point_id", str, ""),
+            vehicle_id=reader.cell(i, "vehicle_id", str, "") or None,
+            pickup_time=reader.cell(i, "pickup_time", optional_moment, None),
+            delivery_time=reader.cell(i, "delivery_time", optional_moment, None),
+            transit_min=reader.cell(i, "transit_min", optional_number, None),
+            max_transit_min=reader.cell(i, "max_transit_min", number, 0.0),
+            order_ids=reader.cell(i, "order_ids", words, ()),
         )
-    if reader.issues:
-        raise ScenarioError(reader.issues)
-    return out
+    )
 
 
 def read_unserved(folder: Path) -> list[Unserved]:
     reader = read_csv_cells(folder / UNSERVED_CSV, UNSERVED_COLUMNS)
-    out = []
-    for i in range(len(reader.frame)):
-        out.append(
-            Unserved(
-                kind=reader.cell(i, "kind", str, ""),
-                item_id=reader.cell(i, "id", str, ""),
-                product_id=reader.cell(i, "product_id", str, ""),
-                logistics_point_id=reader.cell(i, "logistics_point_id", str, ""),
-                kg=reader.cell(i, "kg", number, 0.0),
-                reason=reader.cell(i, "reason", str, ""),
-                order_ids=reader.cell(i, "order_ids", words, ()),
-                cause=reader.cell(i, "cause", str, ""),
-            )
+    return reader.rows(
+        lambda i: Unserved(
+            kind=reader.cell(i, "kind", str, ""),
+            item_id=reader.cell(i, "id", str, ""),
+            product_id=reader.cell(i, "product_id", str, ""),
+            logistics_point_id=reader.cell(i, "logistics_point_id", str, ""),
+            kg=reader.cell(i, "kg", number, 0.0),
+            reason=reader.cell(i, "reason", str, ""),
+            order_ids=reader.cell(i, "order_ids", words, ()),
+            cause=reader.cell(i, "cause", str, ""),
         )
-    if reader.issues:
-        raise ScenarioError(reader.issues)
-    return out
+    )
 
 
 def dates(text: str) -> tuple[dt.date, ...]:
@@ -315,31 +312,26 @@ def reasons(text: str) -> tuple[str, ...]:
 
 def read_orders(folder: Path) -> list[OrderFate]:
     reader = read_csv_cells(folder / ORDERS_CSV, ORDER_COLUMNS)
-    out = []
-    for i in range(len(reader.frame)):
-        out.append(
-            OrderFate(
-                order_id=reader.cell(i, "order_id", str, ""),
-                session_id=reader.cell(i, "session_id", str, ""),
-                product_id=reader.cell(i, "product_id", str, ""),
-                logistics_point_id=reader.cell(i, "logistics_point_id", str, ""),
-                ship_by=reader.cell(i, "ship_by", moment, dt.datetime(1970, 1, 1)),
-                kg=reader.cell(i, "kg", number, 0.0),
-                fate=reader.cell(i, "fate", Fate, Fate.UNSERVED),
-                kg_collected=reader.cell(i, "kg_collected", number, 0.0),
-                kg_from_stock=reader.cell(i, "kg_from_stock", number, 0.0),
-                kg_later_day=reader.cell(i, "kg_later_day", number, 0.0),
-                kg_unserved=reader.cell(i, "kg_unserved", number, 0.0),
-                task_ids=reader.cell(i, "task_ids", words, ()),
-                stock_age_days=reader.cell(i, "stock_age_days", ages, ()),
-                later_dates=reader.cell(i, "later_dates", dates, ()),
-                causes=reader.cell(i, "cause", words, ()),
-                reasons=reader.cell(i, "reason", reasons, ()),
-            )
+    return reader.rows(
+        lambda i: OrderFate(
+            order_id=reader.cell(i, "order_id", str, ""),
+            session_id=reader.cell(i, "session_id", str, ""),
+            product_id=reader.cell(i, "product_id", str, ""),
+            logistics_point_id=reader.cell(i, "logistics_point_id", str, ""),
+            ship_by=reader.cell(i, "ship_by", moment, dt.datetime(1970, 1, 1)),
+            kg=reader.cell(i, "kg", number, 0.0),
+            fate=reader.cell(i, "fate", Fate, Fate.UNSERVED),
+            kg_collected=reader.cell(i, "kg_collected", number, 0.0),
+            kg_from_stock=reader.cell(i, "kg_from_stock", number, 0.0),
+            kg_later_day=reader.cell(i, "kg_later_day", number, 0.0),
+            kg_unserved=reader.cell(i, "kg_unserved", number, 0.0),
+            task_ids=reader.cell(i, "task_ids", words, ()),
+            stock_age_days=reader.cell(i, "stock_age_days", ages, ()),
+            later_dates=reader.cell(i, "later_dates", dates, ()),
+            causes=reader.cell(i, "cause", words, ()),
+            reasons=reader.cell(i, "reason", reasons, ()),
         )
-    if reader.issues:
-        raise ScenarioError(reader.issues)
-    return out
+    )
 
 
 def read_other_tables(folder: Path) -> dict[str, pd.DataFrame]:
