@@ -16,7 +16,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from agrichain.app import jobs
+from agrichain.app import worker
 from agrichain.app.page import adjust, edit, handover, load, plan, replan, review, see, state
 from agrichain.app.page import siting as siting_step
 
@@ -24,7 +24,7 @@ REPO = Path(__file__).resolve().parent
 
 st.set_page_config(page_title="agrichain planner", page_icon="🚚", layout="wide")
 state.start()
-jobs.warm_up()
+worker.warm_up()
 
 st.title("agrichain · nightly collection plan")
 scenario = load.show(REPO)

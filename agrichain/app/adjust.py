@@ -10,6 +10,7 @@ from collections.abc import Collection, Iterable, Sequence
 import pandas as pd
 
 from agrichain.app.jobs import PlanResult
+from agrichain.app.travel import scenario_travel
 from agrichain.day.check import PlanCheck, check_routes, plan_stop_lines
 from agrichain.io import StopLine
 from agrichain.model import Scenario
@@ -213,7 +214,8 @@ def task_label(plan: Plan, lines: Iterable[StopLine], task_id: str) -> str:
 
 def check_lines(result: PlanResult, lines: Sequence[StopLine]) -> PlanCheck:
     """The check of the edited routes against the scenario the plan was made for."""
-    return check_routes(result.scenario, result.plan, list(lines))
+    travel = scenario_travel(result.scenario, result.scenario_folder)
+    return check_routes(result.scenario, result.plan, list(lines), travel)
 
 
 def locked_vehicles(plan: Plan) -> frozenset[str]:
@@ -303,6 +305,7 @@ def adjusted_result(result: PlanResult, check: PlanCheck, locked: Collection[str
         key=result.key,
         wall_s=result.wall_s,
         origin=ADJUSTED,
+        scenario_folder=result.scenario_folder,
     )
 
 

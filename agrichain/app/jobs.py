@@ -5,16 +5,14 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import functools
 import hashlib
 import json
-import multiprocessing
-import multiprocessing.context
 import os
 import pickle
 import queue
 import shutil
 import tempfile
-import threading
 import time
 import weakref
 from collections.abc import Callable, Mapping
@@ -23,6 +21,7 @@ from typing import Any
 
 import pandas as pd
 
+from agrichain.app.worker import worker_context
 from agrichain.errors import InputIssue, ScenarioError
 from agrichain.model import RoutingSettings, Scenario
 from agrichain.pipeline import DEFAULT_ALLOCATION, make_allocator, plan_day
@@ -38,13 +37,6 @@ STAGE_LABELS = {
     "replan": "re-planning the rest of the day",
     "done": "finishing",
 }
-#: Modules the worker fork server imports once, so each plan starts at once.
-WORKER_PRELOAD = [
-    "agrichain.app.jobs",
-    "agrichain.pipeline",
-    "agrichain.day.replan",
-    "agrichain.routing.engines.ortools_engine",
-]
 
 
 @dataclass(frozen=True)
@@ -105,10 +97,12 @@ def planned_scenario(scenario: Scenario, options: PlanOptions) -> Scenario:
     return out
 
 
-def plan_key(scenario: Scenario, options: PlanOptions) -> str:
-    """A digest of the scenario's content and the options: equal keys give the same plan."""
+def plan_key(scenario: Scenario, options: PlanOptions, travel_source: str = "") -> str:
+    """A digest of the scenario's content, the options and the travel file (its
+    :func:`~agrichain.app.travel.travel_source_key`): equal keys give the same plan."""
     digest = hashlib.sha256(scenario.model_dump_json().encode("utf-8"))
     digest.update(json.dumps(asdict(options), sort_keys=True).encode("utf-8"))
+    digest.update(travel_source.encode("utf-8"))
     return digest.hexdigest()
 
 
@@ -116,8 +110,11 @@ def run_plan(
     scenario: Scenario,
     options: PlanOptions,
     progress: Callable[[str, float], None] | None = None,
+    *,
+    scenario_folder: str | None = None,
 ) -> Plan:
-    """Plan the day as the CLI would, with the app's options."""
+    """Plan the day as the CLI would, with the app's options; ``[travel]`` files are read
+    from ``scenario_folder``."""
     return plan_day(
         planned_scenario(scenario, options),
         time_limit_s=options.time_limit_s,
@@ -126,6 +123,7 @@ def run_plan(
         engine=options.engine,
         allocator=make_allocator(options.allocation),
         progress=progress,
+        scenario_folder=scenario_folder,
     )
 
 
@@ -151,6 +149,8 @@ class PlanResult:
     """How it was made: "planned", "adjusted" (by hand) or "re-planned" (after events)."""
     changes: pd.DataFrame | None = None
     """What changed for each driver (a re-planned plan: the rows of ``changes.csv``)."""
+    scenario_folder: str | None = None
+    """The folder the scenario's ``[travel]`` file is read from (None: it names none)."""
     _files: dict[str, bytes] = field(default_factory=dict, repr=False)
 
     def download(self, name: str, make: Callable[[], bytes]) -> bytes:
@@ -172,37 +172,6 @@ def keep_plan(
 
 
 # ----- the worker process ---------------------------------------------------------------
-
-_CONTEXT: multiprocessing.context.BaseContext | None = None
-
-
-def worker_context() -> multiprocessing.context.BaseContext:
-    """Process context for plan workers: a fork server with the library preloaded.
-
-    A separate process keeps the web server responsive: the routing solver holds
-    Python's interpreter lock while it searches.
-    """
-    global _CONTEXT
-    if _CONTEXT is None:
-        if "forkserver" in multiprocessing.get_all_start_methods():
-            ctx = multiprocessing.get_context("forkserver")
-            ctx.set_forkserver_preload(WORKER_PRELOAD)
-            _CONTEXT = ctx
-        else:  # pragma: no cover - platforms without fork
-            _CONTEXT = multiprocessing.get_context("spawn")
-    return _CONTEXT
-
-
-def warm_up() -> None:
-    """Start the worker fork server in the background, so the first Plan starts at once."""
-    ctx = worker_context()
-    if ctx.get_start_method() != "forkserver":  # pragma: no cover - platforms without fork
-        return
-    from multiprocessing import forkserver
-
-    threading.Thread(
-        target=forkserver.ensure_running, name="agrichain-warm-up", daemon=True
-    ).start()
 
 
 def _plan_worker(run: Callable[..., Any], args: tuple[Any, ...], path: str, news: Any) -> None:
@@ -249,10 +218,14 @@ class PlanJob:
         *,
         run: Callable[..., Any] = run_plan,
         args: tuple[Any, ...] | None = None,
+        scenario_folder: str | None = None,
     ) -> None:
         ctx = worker_context()
+        if run is run_plan:
+            run = functools.partial(run_plan, scenario_folder=scenario_folder)
         self.scenario = scenario
         self.options = options
+        self.scenario_folder = scenario_folder
         self.key = key or plan_key(scenario, options)
         self.expected_s = expected_duration_s(scenario, options)
         self.stage = "starting"
@@ -307,6 +280,7 @@ class PlanJob:
             options=self.options,
             key=self.key,
             wall_s=self.elapsed_s,
+            scenario_folder=self.scenario_folder,
         )
 
     def accept(self, made: Any) -> None:
@@ -380,7 +354,6 @@ class PlanJob:
 
 __all__ = [
     "STAGE_LABELS",
-    "WORKER_PRELOAD",
     "PlanJob",
     "PlanOptions",
     "PlanResult",
@@ -391,6 +364,4 @@ __all__ = [
     "plan_key",
     "planned_scenario",
     "run_plan",
-    "warm_up",
-    "worker_context",
 ]

@@ -9,6 +9,9 @@ The state folder (``$AGRICHAIN_APP_STATE``, default ``~/.cache/agrichain/app``) 
     <digest>/plans/<id>/plan/      the plan's files (as ``agrichain plan`` writes them)
     <digest>/plans/<id>/scenario/  the scenario as planned (options or events applied)
     <digest>/plans/<id>/result.json, changes.csv   how it was made; a re-plan's changes
+    uploads/<digest>/              scenario zips as unpacked (their ``[travel]`` files)
+
+A scenario's folder keeps the file its ``[travel]`` names (a matrix, a road extract).
 
 Every file is written atomically; the session file is written last, so a reader finds the
 old state or the new one. Nothing is shared between scenarios but ``last.json``.
@@ -28,6 +31,7 @@ from typing import Any
 
 from agrichain.app.jobs import PlanOptions, PlanResult
 from agrichain.app.replan import changes_csv, read_changes
+from agrichain.app.travel import travel_source_key
 from agrichain.errors import AgrichainError
 from agrichain.io import (
     atomic_write_bytes,
@@ -48,6 +52,8 @@ SESSION_JSON = "session.json"
 RESULT_JSON = "result.json"
 CHANGES_CSV = "changes.csv"
 SCENARIO_DIR, PLANS_DIR, PLAN_DIR = "scenario", "plans", "plan"
+#: Sub-folder of the state folder holding unpacked scenario uploads.
+UPLOADS_DIR = "uploads"
 #: Scenarios kept on disk (the least recently saved go first).
 MAX_SCENARIOS = 8
 
@@ -58,9 +64,12 @@ def state_folder() -> Path:
     return Path(given).expanduser() if given else DEFAULT_STATE_DIR.expanduser()
 
 
-def scenario_digest(scenario: Scenario) -> str:
-    """A digest of the scenario's content: equal scenarios share their state."""
-    return hashlib.sha256(scenario.model_dump_json().encode("utf-8")).hexdigest()[:24]
+def scenario_digest(scenario: Scenario, travel_source: str = "") -> str:
+    """A digest of the scenario's content and its travel file (its
+    :func:`~agrichain.app.travel.travel_source_key`): equal scenarios share their state."""
+    digest = hashlib.sha256(scenario.model_dump_json().encode("utf-8"))
+    digest.update(travel_source.encode("utf-8"))
+    return digest.hexdigest()[:24]
 
 
 @dataclass(frozen=True)
@@ -73,6 +82,8 @@ class Restored:
     result: PlanResult | None
     plan_id: str | None = None
     """The id the plan is kept under (None without a plan)."""
+    folder: Path | None = None
+    """The scenario's folder as kept (its ``[travel]`` file with it)."""
 
 
 def options_json(options: PlanOptions | None) -> dict[str, Any] | None:
@@ -98,11 +109,15 @@ def read_json(path: Path) -> Any:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-def save_plan(folder: Path, scenario: Scenario, result: PlanResult) -> str:
-    """Write ``result`` under ``scenario``'s state; its id (for :func:`save_session`)."""
+def save_plan(
+    folder: Path, scenario: Scenario, result: PlanResult, scenario_folder: str | None = None
+) -> str:
+    """Write ``result`` under the state of ``scenario`` (loaded from ``scenario_folder``);
+    its id (for :func:`save_session`)."""
     plan_id = uuid.uuid4().hex[:12]
-    home = folder / scenario_digest(scenario) / PLANS_DIR / plan_id
-    save_scenario(result.scenario, home / SCENARIO_DIR)
+    home = folder / scenario_digest(scenario, travel_source_key(scenario, scenario_folder))
+    home = home / PLANS_DIR / plan_id
+    save_scenario(result.scenario, home / SCENARIO_DIR, travel_from=result.scenario_folder)
     replace_folder(home / PLAN_DIR, plan_files(result.plan))
     if result.changes is not None:
         atomic_write_bytes(home / CHANGES_CSV, changes_csv(result.changes))
@@ -117,13 +132,19 @@ def save_plan(folder: Path, scenario: Scenario, result: PlanResult) -> str:
 
 
 def save_session(
-    folder: Path, scenario: Scenario, source: str, options: PlanOptions | None, plan_id: str | None
+    folder: Path,
+    scenario: Scenario,
+    source: str,
+    options: PlanOptions | None,
+    plan_id: str | None,
+    scenario_folder: str | None = None,
 ) -> Path:
-    """Keep the scenario (once per content), the options and the plan shown (by the id
-    :func:`save_plan` gave), and make it the one a new session opens; the scenario's folder."""
-    home = folder / scenario_digest(scenario)
+    """Keep the scenario (once per content, with the ``[travel]`` file of
+    ``scenario_folder``), the options and the plan shown (by the id :func:`save_plan`
+    gave), and make it the one a new session opens; the scenario's folder."""
+    home = folder / scenario_digest(scenario, travel_source_key(scenario, scenario_folder))
     if not (home / SCENARIO_DIR).is_dir():
-        save_scenario(scenario, home / SCENARIO_DIR)
+        save_scenario(scenario, home / SCENARIO_DIR, travel_from=scenario_folder)
     write_json(
         home / SESSION_JSON,
         {"source": source, "options": options_json(options), "plan": plan_id},
@@ -170,6 +191,7 @@ def restored_result(home: Path, plan_id: str) -> PlanResult | None:
         wall_s=float(meta.get("wall_s", 0.0)),
         origin=str(meta.get("origin", "planned")),
         changes=changes,
+        scenario_folder=str(where / SCENARIO_DIR),
     )
 
 
@@ -191,6 +213,7 @@ def restore(folder: Path) -> Restored | None:
         options=options_of(session.get("options")),
         result=result,
         plan_id=str(plan_id) if result is not None else None,
+        folder=home / SCENARIO_DIR,
     )
 
 

@@ -15,6 +15,7 @@ from typing import Any
 import pandas as pd
 
 from agrichain.app.jobs import PlanJob, PlanOptions, PlanResult
+from agrichain.app.travel import scenario_travel
 from agrichain.day.replan import DEFAULT_CHANGE_COST, Replan, replan_day
 from agrichain.day.replan_routes import CHANGE_COLUMNS, CHANGES_CSV
 from agrichain.errors import ScenarioError
@@ -173,9 +174,11 @@ def run_replan(
     now: dt.datetime,
     options: PlanOptions,
     change_cost: float = DEFAULT_CHANGE_COST,
+    scenario_folder: str | None = None,
     progress: Callable[[str, float], None] | None = None,
 ) -> Replan:
-    """:func:`replan_day` with the app's limits (time limit, solution limit, seed)."""
+    """:func:`replan_day` with the app's limits (time limit, solution limit, seed) and the
+    travel model of ``[travel]`` (files read from ``scenario_folder``)."""
     if progress is not None:
         progress("replan", 0.0)
     return replan_day(
@@ -187,6 +190,7 @@ def run_replan(
         solution_limit=options.solution_limit,
         seed=options.seed,
         change_cost=change_cost,
+        travel=scenario_travel(scenario, scenario_folder),
     )
 
 
@@ -205,7 +209,7 @@ class ReplanJob(PlanJob):
         self.base = base
         self.now = now
         self.replan: Replan | None = None
-        args = (base.scenario, base.plan, events, now, options, change_cost)
+        args = (base.scenario, base.plan, events, now, options, change_cost, base.scenario_folder)
         super().__init__(base.scenario, options, base.key, run=run_replan, args=args)
         self.expected_s = float(options.time_limit_s)
 
@@ -224,6 +228,7 @@ class ReplanJob(PlanJob):
             wall_s=self.elapsed_s,
             origin=REPLANNED,
             changes=self.replan.changes,
+            scenario_folder=self.base.scenario_folder,
         )
 
 

@@ -16,6 +16,7 @@ import pydeck as pdk
 
 from agrichain.app import map as route_map
 from agrichain.app.jobs import PlanJob, PlanOptions, PlanResult, expected_duration_s
+from agrichain.app.travel import scenario_travel
 from agrichain.day.siting import Siting, site_points
 from agrichain.errors import ScenarioError
 from agrichain.io.plan_files import csv_bytes
@@ -37,9 +38,12 @@ FARM_COLUMNS = ["farm_id", "name", "village", "logistics_point_id", "minutes", "
                 "supply_kg"]  # fmt: skip
 
 
-def plan_coverage(scenario: Scenario, within_min: float) -> Coverage:
-    """The coverage of the scenario's farms by its logistics points."""
-    return coverage(scenario, within_min)
+def plan_coverage(
+    scenario: Scenario, within_min: float, scenario_folder: str | None = None
+) -> Coverage:
+    """The coverage of the scenario's farms by its logistics points, by the travel model
+    of ``[travel]`` (files read from ``scenario_folder``)."""
+    return coverage(scenario, within_min, scenario_travel(scenario, scenario_folder))
 
 
 def farms_table(cov: Coverage) -> pd.DataFrame:
@@ -121,16 +125,18 @@ def run_siting(
     candidates: tuple[Candidate, ...],
     request: dict[str, Any],
     options: PlanOptions,
+    scenario_folder: str | None = None,
     progress: Callable[[str, float], None] | None = None,
 ) -> Siting:
-    """:func:`site_points` against the plan shown, with the app's planning options."""
+    """:func:`site_points` against the plan shown, with the app's planning options and the
+    travel model of ``[travel]`` (files read from ``scenario_folder``)."""
     return site_points(
         scenario,
         candidates,
         int(request["open_k"]),
         objective=str(request["objective"]),
         within_min=float(request["within_min"]),
-        move_orders=bool(request.get("move_orders", False)),
+        move_orders=bool(request.get("move_orders", True)),
         before=before,
         solution_limit=options.solution_limit,
         seed=options.seed,
@@ -138,6 +144,7 @@ def run_siting(
         engine=options.engine,
         allocator=make_allocator(options.allocation),
         progress=progress,
+        travel=scenario_travel(scenario, scenario_folder),
     )
 
 
@@ -149,7 +156,7 @@ class SitingJob(PlanJob):
     ) -> None:
         self.base = base
         self.siting: Siting | None = None
-        args = (base.scenario, base.plan, candidates, request, base.options)
+        args = (base.scenario, base.plan, candidates, request, base.options, base.scenario_folder)
         super().__init__(base.scenario, base.options, base.key, run=run_siting, args=args)
         self.expected_s = expected_duration_s(base.scenario, base.options) + 10.0
 

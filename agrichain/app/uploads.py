@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import io
+import shutil
 import tempfile
 import zipfile
 from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
+from typing import NamedTuple
 
 from agrichain.errors import InputIssue, ScenarioError
 from agrichain.io import load_scenario, read_table_file, replace_tables
@@ -16,6 +20,8 @@ from agrichain.model import TABLES, Scenario
 MAX_ZIP_BYTES = 256 * 1024 * 1024
 #: Suffixes accepted for one uploaded table.
 TABLE_SUFFIXES = (".csv", ".xlsx", ".xlsm")
+#: Unpacked scenario uploads kept on disk (the least recently used go first).
+KEPT_UPLOADS = 8
 #: Table replaced by an upload whose file name names none.
 DEFAULT_UPLOAD_TABLE = "orders"
 
@@ -66,23 +72,54 @@ def _scenario_folder(root: Path, name: str) -> Path:
     return folders[0]
 
 
+def _load_unpacked(data: bytes, name: str, root: Path) -> tuple[Scenario, Path]:
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile:
+        raise _problem(name, "not a zip archive") from None
+    with archive:
+        _unpack(archive, root, name)
+    folder = _scenario_folder(root, name)
+    try:
+        return load_scenario(folder), folder
+    except ScenarioError as exc:
+        raise _renamed(exc, {str(folder): name}) from None
+
+
 def scenario_from_zip(data: bytes, name: str = "scenario.zip") -> Scenario:
     """Load a zipped scenario folder (``scenario.toml`` at the top or in one sub-folder).
 
     Raises :class:`ScenarioError` for a bad archive or invalid content.
     """
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile:
-        raise _problem(name, "not a zip archive") from None
-    with archive, tempfile.TemporaryDirectory(prefix="agrichain-upload-") as tmp:
-        root = Path(tmp)
-        _unpack(archive, root, name)
-        folder = _scenario_folder(root, name)
+    with tempfile.TemporaryDirectory(prefix="agrichain-upload-") as tmp:
+        return _load_unpacked(data, name, Path(tmp))[0]
+
+
+def kept_scenario_from_zip(data: bytes, name: str, keep_in: Path) -> tuple[Scenario, Path]:
+    """Load a zipped scenario folder unpacked for good under ``keep_in`` (once per content;
+    the :data:`KEPT_UPLOADS` used last stay): the scenario and its folder, where the
+    files ``[travel]`` names are read from."""
+    home = keep_in / hashlib.sha256(data).hexdigest()[:24]
+    if home.is_dir():
+        home.touch()
+        folder = _scenario_folder(home, name)
         try:
-            return load_scenario(folder)
+            loaded = load_scenario(folder), folder
         except ScenarioError as exc:
             raise _renamed(exc, {str(folder): name}) from None
+    else:
+        keep_in.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(prefix=".unpacking-", dir=keep_in) as tmp:
+            scenario, folder = _load_unpacked(data, name, Path(tmp))  # only valid ones kept
+            with contextlib.suppress(OSError):  # another session may have kept it meanwhile
+                Path(tmp).rename(home)
+            loaded = scenario, home / folder.relative_to(tmp)
+    kept = [p for p in keep_in.iterdir() if p.is_dir() and not p.name.startswith(".")]
+    kept.sort(key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in kept[KEPT_UPLOADS:]:
+        if old != home:
+            shutil.rmtree(old, ignore_errors=True)
+    return loaded
 
 
 # ----- one table ------------------------------------------------------------------------
@@ -105,9 +142,10 @@ def upload_table(filename: str, chosen: str | None) -> str:
 
 
 def scenario_with_table_file(
-    scenario: Scenario, table: str, filename: str, data: bytes
+    scenario: Scenario, table: str, filename: str, data: bytes, coordinates: str = "wgs84"
 ) -> Scenario:
-    """``scenario`` with one table replaced by an uploaded CSV or Excel file.
+    """``scenario`` with one table replaced by an uploaded CSV or Excel file, its places
+    read in ``coordinates`` (``wgs84``, ``gcj02`` or ``bd09``) and held in WGS-84.
 
     Read and validated by the library like a table file of a scenario folder; issues
     name the uploaded file, with CSV line numbers or Excel row numbers (header = row 1),
@@ -116,32 +154,58 @@ def scenario_with_table_file(
     """
     if table not in TABLES:
         raise _problem(filename, f"unknown table '{table}'")
-    return replace_tables(scenario, read_table_file(table, filename, data))
+    return replace_tables(scenario, read_table_file(table, filename, data), coordinates)
+
+
+class Upload(NamedTuple):
+    """A scenario loaded from an upload."""
+
+    scenario: Scenario
+    source: str
+    """Where it came from, for the caption."""
+    folder: Path | None
+    """The folder ``[travel]`` files are read from (None: there is none)."""
 
 
 def uploaded_scenario(
-    current: Scenario | None, source: str, filename: str, data: bytes, table: str | None = None
-) -> tuple[Scenario, str]:
-    """The scenario an upload gives, and a label of where it came from.
+    current: Scenario | None,
+    source: str,
+    filename: str,
+    data: bytes,
+    table: str | None = None,
+    *,
+    folder: Path | None = None,
+    keep_in: Path | None = None,
+    coordinates: str = "wgs84",
+) -> Upload:
+    """The scenario an upload gives, a label of where it came from, and its folder.
 
-    A ``.zip`` is a whole scenario folder; a table file replaces ``table`` (default: the
-    one its name names, else orders) of ``current``. Raises :class:`ScenarioError` when
-    the upload is invalid or there is no scenario to replace a table of.
+    A ``.zip`` is a whole scenario folder (unpacked for good under ``keep_in`` when given,
+    so the files ``[travel]`` names can be read later); a table file replaces ``table``
+    (default: the one its name names, else orders) of ``current``, whose ``folder`` stays;
+    its places are in ``coordinates``.
+    Raises :class:`ScenarioError` when the upload is invalid or there is no scenario to
+    replace a table of.
     """
     if Path(filename).suffix.lower() == ".zip":
-        return scenario_from_zip(data, filename), filename
+        if keep_in is None:
+            return Upload(scenario_from_zip(data, filename), filename, None)
+        scenario, kept = kept_scenario_from_zip(data, filename, keep_in)
+        return Upload(scenario, filename, kept)
     if current is None:
         raise _problem(filename, "load a scenario first")
     chosen = upload_table(filename, table)
-    updated = scenario_with_table_file(current, chosen, filename, data)
-    return updated, f"{source} + {filename} ({chosen})"
+    updated = scenario_with_table_file(current, chosen, filename, data, coordinates)
+    return Upload(updated, f"{source} + {filename} ({chosen})", folder)
 
 
 __all__ = [
     "DEFAULT_UPLOAD_TABLE",
     "MAX_ZIP_BYTES",
     "TABLE_SUFFIXES",
+    "Upload",
     "guess_table",
+    "kept_scenario_from_zip",
     "scenario_from_zip",
     "scenario_with_table_file",
     "upload_table",

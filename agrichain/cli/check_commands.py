@@ -133,7 +133,8 @@ def replan_command(
         )  # fmt: skip
         run_step(lambda: folder.write(result.files()))
         if scenario_out is not None:
-            run_step(lambda: write_scenario_folder(result.scenario, scenario_out))
+            kept = result.scenario
+            run_step(lambda: write_scenario_folder(kept, scenario_out, travel_from=scenario_dir))
     s = result.plan.summary
     tell(
         f"re-planned at {at:%H:%M}: {s['status']}, {s['vehicles_used']} routes, "

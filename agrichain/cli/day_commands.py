@@ -35,7 +35,7 @@ def roll_command(
     plan = run_step(lambda: read_plan(plan_dir, scenario))
     facts = None if actuals is None else run_step(lambda: read_actuals(actuals, scenario))
     rolled = run_step(lambda: roll_day(scenario, plan, facts))
-    run_step(lambda: write_scenario_folder(rolled.scenario, out))
+    run_step(lambda: write_scenario_folder(rolled.scenario, out, travel_from=scenario_dir))
     r = rolled.report
     tell(
         f"{rolled.scenario.settings.planning_date}: {len(rolled.scenario.orders)} open orders "
@@ -73,8 +73,10 @@ def simulate_command(
     """
     from agrichain.day.simulate import SimulationLimits, simulate
     from agrichain.io import load_scenario
+    from agrichain.io.travel import travel_model
 
     scenario = run_step(lambda: load_scenario(scenario_dir))
+    travel = run_step(lambda: travel_model(scenario, scenario_dir))
     limits = SimulationLimits(
         time_limit_s=time_limit,
         solution_limit=solution_limit,
@@ -87,6 +89,7 @@ def simulate_command(
             seed=seed,
             limits=limits,
             progress=lambda policy, day: tell(f"{policy}: planning day {day}"),
+            travel=travel,
         )
     )
     if csv is not None:

@@ -91,10 +91,11 @@ def site_command(
     move_orders: Annotated[
         bool,
         typer.Option(
-            "--move-orders",
-            help="In the re-plan, move orders whose farms are nearer to a new point to it.",
+            "--move-orders/--keep-order-points",
+            help="In the re-plan, move orders whose farms are nearer to a new point to it "
+            "(default), or keep every order at its point.",
         ),
-    ] = False,
+    ] = True,
     solution_limit: Annotated[
         int | None,
         typer.Option("--solution-limit", min=1, help="Routing solutions per plan (default 50)."),

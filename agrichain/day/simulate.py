@@ -31,6 +31,7 @@ import pandas as pd
 
 from agrichain.day.roll import RollReport, roll_day
 from agrichain.day.simulate_calendar import Calendar, DayDraw, DrawSettings, draw_days
+from agrichain.geo import TravelModel
 from agrichain.io.actuals import Actuals
 from agrichain.model import Scenario, Supply
 from agrichain.pipeline import make_allocator, plan_day
@@ -179,10 +180,12 @@ def simulate(
     cancel_late_after_days: int | None = 1,
     policies: tuple[str, ...] = POLICIES,
     progress: SimulationProgress | None = None,
+    travel: TravelModel | None = None,
 ) -> SimulationResult:
     """Simulate ``days`` nights of planning for each policy on the same seeded draws
-    (see the module notes). With a solution limit the result depends only on the input
-    and the seed."""
+    (see the module notes), every night with ``travel`` (default: ``[travel]`` of the
+    scenario, which then must be great circle). With a solution limit the result depends
+    only on the input and the seed."""
     if days < 1:
         raise ValueError("days must be at least 1")
     unknown = [p for p in policies if p not in POLICY_ALLOCATION]
@@ -211,6 +214,7 @@ def simulate(
                 engine=limits.engine,
                 workers=limits.workers,
                 allocator=allocator,
+                travel=travel,
             )
             actuals = Actuals(harvested_kg=_harvest(state, draw))
             rolled = roll_day(state, plan, actuals, cancel_late_after_days=cancel_late_after_days)

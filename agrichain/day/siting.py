@@ -3,9 +3,10 @@ re-plan the day with them, and compare with today's plan.
 
 The recommended candidates join the scenario as logistics points at their sites, holding
 their capacities, with the opening hours, cut-off and handling times of the nearest
-existing point (by travel time). Orders keep their points unless ``move_orders``: then an
-order collected today moves to a new point when the farms that supplied it (kg-weighted
-travel minutes) are nearer to it than to the order's own point. Both plans are made with
+existing point (by travel time). An order collected today moves to a new point when the
+farms that supplied it (kg-weighted travel minutes) are nearer to it than to the order's
+own point (unless ``move_orders`` is False: then the new points receive no goods and the
+day's routes stay as they are). Both plans are made with
 :func:`agrichain.pipeline.plan_day` under the same solution limit and seed.
 """
 
@@ -187,7 +188,7 @@ def site_points(
     within_min: float = 60.0,
     travel: TravelModel | None = None,
     before: Plan | None = None,
-    move_orders: bool = False,
+    move_orders: bool = True,
     solution_limit: int | None = None,
     seed: int | None = None,
     time_limit_s: float | None = None,

@@ -25,6 +25,7 @@ from agrichain.io.scenario_files import (
 from agrichain.io.schema import columns, format_markdown
 from agrichain.io.settings_file import load_settings, settings_from_dict, settings_toml
 from agrichain.io.table_readers import TableSource
+from agrichain.io.travel import travel_model, travel_summary
 
 __all__ = [
     "Actuals",
@@ -55,6 +56,8 @@ __all__ = [
     "settings_toml",
     "stop_lines",
     "table_frame",
+    "travel_model",
+    "travel_summary",
     "write_plan",
     "write_plan_folder",
 ]

@@ -31,7 +31,7 @@ from agrichain.io.settings_file import (
 from agrichain.io.table_files import CSV_SUFFIX, EXCEL_SUFFIXES, GEO_SUFFIXES, table_files
 from agrichain.io.table_readers import TableSource, frame_table, read_csv_table, read_geo_table
 from agrichain.io.tables_excel import workbook_tables
-from agrichain.io.travel import travel_files
+from agrichain.io.travel import carried_travel, travel_files
 from agrichain.model import TABLES, Scenario, Settings
 from agrichain.model.settings import CoordinateName
 
@@ -210,13 +210,21 @@ def _csv_bytes(scenario: Scenario, table: str) -> bytes:
     return buf.getvalue().encode("utf-8")
 
 
-def save_scenario(scenario: Scenario, folder: str | os.PathLike[str]) -> Path:
+def save_scenario(
+    scenario: Scenario,
+    folder: str | os.PathLike[str],
+    *,
+    travel_from: str | os.PathLike[str] | None = None,
+) -> Path:
     """Write a scenario folder (CSV + scenario.toml); every file is written atomically.
 
     Places are written in WGS-84, and ``scenario.toml`` says ``coordinates = "wgs84"``.
+    The file ``[travel]`` names is carried from ``travel_from``, the folder the scenario
+    was loaded from (:func:`agrichain.io.travel.carried_travel`); without it, it is not
+    written.
     """
-    settings = settings_in_wgs84(scenario.settings)
-    files = {SETTINGS_FILE: settings_toml(settings).encode("utf-8")}
+    settings, travel_file = carried_travel(settings_in_wgs84(scenario.settings), travel_from)
+    files = {SETTINGS_FILE: settings_toml(settings).encode("utf-8"), **travel_file}
     for table in TABLES:
         files[f"{table}.csv"] = _csv_bytes(scenario, table)
     atomic_write_files(folder, files)

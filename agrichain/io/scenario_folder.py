@@ -17,7 +17,9 @@ from agrichain.errors import AgrichainError
 from agrichain.io.atomic import replace_folder
 from agrichain.io.output_folders import refusal_to_replace
 from agrichain.io.scenario_files import save_scenario
+from agrichain.io.settings_file import load_settings
 from agrichain.io.table_files import SETTINGS_NAME, table_suffixes
+from agrichain.io.travel import travel_files
 from agrichain.model import TABLES, Scenario
 
 #: The names a file of a scenario folder may have.
@@ -37,11 +39,25 @@ def is_scenario_file(entry: Path) -> bool:
     return plain and (entry.name in SCENARIO_FILE_NAMES or leftover)
 
 
+def _travel_names(folder: Path) -> frozenset[str]:
+    """The travel file the folder's own ``scenario.toml`` names beside it, if it can say."""
+    try:
+        return travel_files(load_settings(folder / SETTINGS_NAME))
+    except (AgrichainError, OSError):
+        return frozenset()
+
+
 def not_a_scenario_folder(folder: str | os.PathLike[str]) -> str | None:
-    """Why ``folder`` may not be replaced by a scenario; None when it may (or does not exist)."""
-    return refusal_to_replace(
-        Path(folder), SETTINGS_NAME, "scenario file", is_scenario_file, "scenario"
-    )
+    """Why ``folder`` may not be replaced by a scenario; None when it may (or does not exist).
+    The travel file its ``scenario.toml`` names beside the tables belongs to the scenario."""
+    path = Path(folder)
+    travel = _travel_names(path) if (path / SETTINGS_NAME).is_file() else frozenset()
+
+    def belongs(entry: Path) -> bool:
+        plain = entry.is_file() and not entry.is_symlink()
+        return is_scenario_file(entry) or (plain and entry.name in travel)
+
+    return refusal_to_replace(path, SETTINGS_NAME, "scenario file", belongs, "scenario")
 
 
 def check_scenario_folder(folder: str | os.PathLike[str]) -> Path:
@@ -58,13 +74,19 @@ def check_scenario_folder(folder: str | os.PathLike[str]) -> Path:
     return path
 
 
-def write_scenario_folder(scenario: Scenario, folder: str | os.PathLike[str]) -> Path:
-    """Replace ``folder`` by the scenario's folder (``scenario.toml`` and one CSV per table)
-    as a whole; :class:`ScenarioFolderError` if it holds data that is no scenario."""
+def write_scenario_folder(
+    scenario: Scenario,
+    folder: str | os.PathLike[str],
+    *,
+    travel_from: str | os.PathLike[str] | None = None,
+) -> Path:
+    """Replace ``folder`` by the scenario's folder (``scenario.toml``, one CSV per table and
+    the ``[travel]`` file carried from ``travel_from``, see :func:`save_scenario`) as a
+    whole; :class:`ScenarioFolderError` if it holds data that is no scenario."""
     path = check_scenario_folder(folder)
     path.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=f".{path.name}.rolled-", dir=path.parent) as tmp:
-        save_scenario(scenario, tmp)
+        save_scenario(scenario, tmp, travel_from=travel_from)
         files = {p.name: p.read_bytes() for p in sorted(Path(tmp).iterdir())}
     check_scenario_folder(path)  # it may have changed meanwhile
     replace_folder(path, files)

@@ -64,6 +64,32 @@ def travel_files(settings: Settings) -> frozenset[str]:
     return frozenset({named[1]})
 
 
+def carried_travel(
+    settings: Settings, travel_from: str | os.PathLike[str] | None
+) -> tuple[Settings, dict[str, bytes]]:
+    """What a copy of a scenario loaded from ``travel_from`` needs to read its travel file
+    in its new folder: the settings to write, and the file to write beside them.
+
+    A plain file name in ``travel_from`` is copied; any other relative path (a sub-folder,
+    ``../roads.osm.pbf``) becomes the absolute path of the file, so shared extracts are not
+    copied; an absolute path, or no ``travel_from``, changes nothing. A file that cannot be
+    read raises :class:`ScenarioError` naming ``scenario.toml`` and the key.
+    """
+    named = travel_file_setting(settings)
+    if named is None or travel_from is None or Path(named[1]).is_absolute():
+        return settings, {}
+    key, value = named
+    source = Path(travel_from) / value
+    problem = file_problem(source)
+    if problem is not None:
+        raise ScenarioError(InputIssue(SETTINGS_FILE, None, key, f"{value}: {problem}"))
+    if len(Path(value).parts) == 1:
+        return settings, {value: source.read_bytes()}
+    field = key.removeprefix("travel.")
+    travel = settings.travel.model_copy(update={field: str(source.resolve())})
+    return settings.model_copy(update={"travel": travel}), {}
+
+
 def _located_file(
     settings: Settings, folder: str | os.PathLike[str] | None
 ) -> tuple[Path, str] | None:
@@ -170,6 +196,7 @@ def travel_summary(travel: TravelModel) -> dict[str, Any]:
 __all__ = [
     "DEFAULT_MATRIX_FILE",
     "SNAP_WARNING_KM",
+    "carried_travel",
     "great_circle",
     "travel_file_setting",
     "travel_files",

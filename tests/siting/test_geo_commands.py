@@ -50,7 +50,8 @@ def test_site_recommends_and_compares(tmp_path: Path) -> None:
     candidates = tmp_path / "candidates.csv"
     candidates.write_text(CANDIDATES, encoding="utf-8")
     out = tmp_path / "site"
-    args = ["site", SMALL, "--candidates", str(candidates), "--open", "1", "--within", "20"]
+    args = ["site", SMALL, "--candidates", str(candidates), "--open", "1", "--within", "20",
+            "--keep-order-points"]  # fmt: skip
     result = runner.invoke(app, [*args, "--out", str(out), "--solution-limit", "20"])
     assert result.exit_code == EXIT_OK, result.output
     names = {"recommendation.csv", "assignment.csv", "change.csv", "siting.geojson", "summary.json"}
@@ -63,14 +64,14 @@ def test_site_recommends_and_compares(tmp_path: Path) -> None:
     assert summary["facility"]["objective"] == "cost" and summary["orders_moved"] == 0
 
 
-def test_site_by_coverage_moving_orders(tmp_path: Path) -> None:
+def test_site_by_coverage_moves_orders_by_default(tmp_path: Path) -> None:
     candidates = tmp_path / "candidates.csv"
     candidates.write_text(CANDIDATES, encoding="utf-8")
     out = tmp_path / "site"
     result = runner.invoke(
         app,
         ["site", SMALL, "--candidates", str(candidates), "--open", "2", "--objective",
-         "coverage", "--within", "20", "--move-orders", "--out", str(out),
+         "coverage", "--within", "20", "--out", str(out),
          "--solution-limit", "20"],
     )  # fmt: skip
     assert result.exit_code == EXIT_OK, result.output

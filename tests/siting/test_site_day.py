@@ -37,14 +37,12 @@ def small() -> Scenario:
 
 @pytest.fixture(scope="module")
 def kept(small: Scenario) -> Siting:
-    return site_points(small, [ELSEWHERE, VALLEY], 1, within_min=20, **LIMITS)  # type: ignore[arg-type]
+    return site_points(small, [ELSEWHERE, VALLEY], 1, within_min=20, move_orders=False, **LIMITS)  # type: ignore[arg-type]
 
 
 @pytest.fixture(scope="module")
 def moved(small: Scenario, kept: Siting) -> Siting:
-    return site_points(
-        small, [ELSEWHERE, VALLEY], 1, within_min=20, move_orders=True, before=kept.before, **LIMITS
-    )  # type: ignore[arg-type]
+    return site_points(small, [ELSEWHERE, VALLEY], 1, within_min=20, before=kept.before, **LIMITS)  # type: ignore[arg-type]
 
 
 def test_the_point_opened_joins_the_scenario_like_its_nearest_point(

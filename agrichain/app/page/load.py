@@ -6,12 +6,19 @@ from pathlib import Path
 
 import streamlit as st
 
-from agrichain.app import inputs, labels, uploads
+from agrichain.app import inputs, labels, persist, uploads
 from agrichain.app.page import state
 from agrichain.errors import ScenarioError
 from agrichain.io import load_scenario
 from agrichain.model import TABLES, Scenario
+from agrichain.model.settings import CoordinateName
 
+#: Coordinate systems of an uploaded table (every one the library reads), as planners know them.
+COORDINATE_LABELS: dict[CoordinateName, str] = {
+    "wgs84": "WGS-84 (GPS)",
+    "gcj02": "GCJ-02 (Amap, Tencent)",
+    "bd09": "BD-09 (Baidu)",
+}
 #: The upload's table is the one its file name names.
 FROM_FILE_NAME = "from the file name"
 
@@ -62,7 +69,8 @@ def bundled_instance(folder: Path) -> None:
     if load_clicked or (ss.scenario is None and not ss.tried_default):
         ss.tried_default = True
         try:
-            state.set_scenario(load_scenario(folder / choice), f"instance '{choice}'")
+            loaded = load_scenario(folder / choice)
+            state.set_scenario(loaded, f"instance '{choice}'", folder / choice)
         except ScenarioError as exc:
             ss.load_error = (f"Instance '{choice}' could not be loaded", exc.issues)
 
@@ -81,6 +89,14 @@ def uploaded_files() -> None:
         key="upload_table_name",
         help="orders.csv replaces the orders, vehicles.xlsx the vehicles …; otherwise orders.",
     )
+    coordinates = st.selectbox(
+        "Coordinates in the file",
+        list(COORDINATE_LABELS),
+        format_func=COORDINATE_LABELS.__getitem__,
+        key="upload_coordinates",
+        help="Amap (Gaode) and Tencent give GCJ-02, Baidu gives BD-09; they are converted "
+        "to WGS-84. A zipped scenario says it in scenario.toml (coordinates = ...).",
+    )
     single = st.file_uploader(
         "Orders (or another table) as .csv / .xlsx",
         type=["csv", "xlsx", "xlsm"],
@@ -95,8 +111,10 @@ def uploaded_files() -> None:
         ss.seen_uploads.add(upload.file_id)
         try:
             loaded = uploads.uploaded_scenario(
-                ss.scenario, ss.source, upload.name, upload.getvalue(), chosen
-            )
+                ss.scenario, ss.source, upload.name, upload.getvalue(), chosen,
+                folder=None if ss.scenario_folder is None else Path(ss.scenario_folder),
+                keep_in=persist.state_folder() / persist.UPLOADS_DIR, coordinates=coordinates,
+            )  # fmt: skip
             state.set_scenario(*loaded)
         except ScenarioError as exc:
             unchanged = f"{upload.name} was not loaded; the data shown is unchanged"

@@ -7,6 +7,7 @@ import time
 import streamlit as st
 
 from agrichain.app import jobs
+from agrichain.app import travel as app_travel
 from agrichain.app.page import state
 from agrichain.model import Scenario
 from agrichain.pipeline import ALLOCATION_METHODS, DEFAULT_ALLOCATION
@@ -19,7 +20,8 @@ def show(scenario: Scenario) -> str:
     """Choose the options and plan; the key of the data and options now on the page."""
     st.header("3 · Plan")
     options = st.session_state.chosen_options = chosen_options(scenario)
-    key = jobs.plan_key(scenario, options)
+    folder = st.session_state.scenario_folder
+    key = jobs.plan_key(scenario, options, app_travel.travel_source_key(scenario, folder))
     job = start_or_cancel(scenario, options, key)
     if job is not None:
         follow(job)
@@ -122,7 +124,7 @@ def start_or_cancel(scenario: Scenario, options: jobs.PlanOptions, key: str) -> 
                 st.warning(
                     "Planning the last valid data; the edited tables have problems (see above)."
                 )
-            job = ss.job = jobs.PlanJob(scenario, options, key)
+            job = ss.job = jobs.PlanJob(scenario, options, key, scenario_folder=ss.scenario_folder)
             # shown while the job runs; pressing it reruns the page, which cancels above
             b2.button("Cancel planning", key="cancel_button", width="stretch")
     return job

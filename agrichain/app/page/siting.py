@@ -49,7 +49,7 @@ def show(result: jobs.PlanResult, map_style: str | None) -> None:
     within = st.number_input(
         "Within (travel minutes)", min_value=1.0, value=60.0, step=5.0, key="siting_within"
     )
-    cov = app_siting.plan_coverage(result.scenario, float(within))
+    cov = app_siting.plan_coverage(result.scenario, float(within), result.scenario_folder)
     coverage_box(cov, map_style)
     st.subheader("Where to open the next point")
     candidates = candidates_box(result.scenario)
@@ -145,6 +145,7 @@ def request_box(within_min: float) -> dict[str, Any]:
     )
     move = c3.checkbox(
         "Move orders to new points",
+        value=True,
         key="siting_move_orders",
         help="Orders whose farms are nearer to a new point ship from it in the re-plan.",
     )

@@ -4,6 +4,7 @@ reload (kept on disk by :mod:`agrichain.app.persist`) and the parts steps share.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -25,7 +26,8 @@ OPTION_KEYS = ("opt_time_limit", "opt_solution_limit", "opt_seed", "opt_drop_pen
 def start() -> None:
     """Give every state key its first value, unless an earlier run set it."""
     first: dict[str, Any] = {
-        "scenario": None, "source": "", "drafts": {}, "draft_version": 0, "edit_issues": (),
+        "scenario": None, "source": "", "scenario_folder": None, "drafts": {},
+        "draft_version": 0, "edit_issues": (),
         "load_error": None, "seen_uploads": set(), "plans": {}, "plan_key": None,
         "plan_error": None, "job": None, "tried_default": False,
         # kept on disk: restored once per session, saved when they change
@@ -40,11 +42,13 @@ def start() -> None:
         st.session_state.setdefault(key, value)
 
 
-def set_scenario(scenario: Scenario, source: str) -> None:
-    """Make ``scenario`` the loaded one; edits, filters and options start again from it."""
+def set_scenario(scenario: Scenario, source: str, folder: Path | None = None) -> None:
+    """Make ``scenario`` the loaded one (its ``[travel]`` files read from ``folder``); edits,
+    filters and options start again from it."""
     ss = st.session_state
     ss.scenario = scenario
     ss.source = source
+    ss.scenario_folder = None if folder is None else str(folder)
     ss.drafts = inputs.editable_frames(scenario)
     ss.draft_version += 1
     ss.edit_issues = ()
@@ -94,7 +98,7 @@ def restore() -> bool:
     kept = persist.restore(persist.state_folder())
     if kept is None:
         return False
-    set_scenario(kept.scenario, kept.source)
+    set_scenario(kept.scenario, kept.source, kept.folder)
     ss.tried_default = ss.restored = True
     if kept.options is not None:
         for key, value in option_values(kept.options).items():
@@ -121,8 +125,8 @@ def save() -> None:
         if saved is not None and saved[0] is scenario and saved[2] is result:
             plan_id = saved[3]
         elif result is not None:
-            plan_id = persist.save_plan(folder, scenario, result)
-        persist.save_session(folder, scenario, ss.source, options, plan_id)
+            plan_id = persist.save_plan(folder, scenario, result, ss.scenario_folder)
+        persist.save_session(folder, scenario, ss.source, options, plan_id, ss.scenario_folder)
     except Exception as exc:  # the page goes on; only a reload would lose it
         st.warning(f"The plan could not be kept on disk for a reload ({folder}): {exc}")
     ss.saved = (scenario, options, result, plan_id)
