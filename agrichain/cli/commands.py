@@ -201,19 +201,19 @@ def validate(
     """Check a scenario folder and list every problem (file, row, column) and warning,
     the file ``[travel]`` names (matrix or road extract) included."""
     from agrichain.io import check_scenario
-    from agrichain.io.travel import travel_model, travel_summary
+    from agrichain.io.travel import travel_file_setting
 
     check = run_step(lambda: check_scenario(scenario_dir))
     print_issues(check.errors, check.warnings)
     scenario = check.scenario
     if scenario is None:
         raise typer.Exit(EXIT_INPUT)
-    travel = travel_summary(run_step(lambda: travel_model(scenario, scenario_dir)))
+    named = travel_file_setting(scenario.settings)
     tell(
         f"ok: {len(scenario.farms)} farms, {len(scenario.logistics_points)} logistics points, "
         f"{len(scenario.products)} products, {len(scenario.orders)} orders, "
-        f"{len(scenario.vehicles)} vehicles; travel {travel['mode']}"
-        + (f" ({travel['file']})" if "file" in travel else "")
+        f"{len(scenario.vehicles)} vehicles; travel {scenario.settings.travel.mode}"
+        + (f" ({named[1]})" if named else "")
     )
 
 

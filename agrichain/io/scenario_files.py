@@ -6,13 +6,14 @@ from __future__ import annotations
 import datetime as dt
 import io
 import os
+import warnings
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from agrichain.errors import InputIssue, ScenarioError
+from agrichain.errors import InputIssue, ScenarioError, ScenarioWarning
 from agrichain.io.atomic import atomic_write_files
 from agrichain.io.scenario_check import (
     ParsedTable,
@@ -31,7 +32,7 @@ from agrichain.io.settings_file import (
 from agrichain.io.table_files import CSV_SUFFIX, EXCEL_SUFFIXES, GEO_SUFFIXES, table_files
 from agrichain.io.table_readers import TableSource, frame_table, read_csv_table, read_geo_table
 from agrichain.io.tables_excel import workbook_tables
-from agrichain.io.travel import carried_travel, travel_files
+from agrichain.io.travel import carried_travel, travel_file_setting, travel_files, travel_model
 from agrichain.model import TABLES, Scenario, Settings
 from agrichain.model.settings import CoordinateName
 
@@ -65,9 +66,14 @@ def _read_folder_table(table: str, path: Path) -> TableSource:
     return read_csv_table(path.name, data)
 
 
-def check_scenario(folder: str | os.PathLike[str]) -> ScenarioCheck:
+def check_scenario(folder: str | os.PathLike[str], *, travel: bool = True) -> ScenarioCheck:
     """Check a scenario folder: the scenario if it is valid, and every error and warning
-    found, each naming file, row and column. Never raises for bad input."""
+    found, each naming file, row and column. Never raises for bad input.
+
+    With ``travel``, a valid scenario's ``[travel]`` file (matrix or road extract) is read
+    too (:func:`agrichain.io.travel.travel_model`; a road network may take seconds) and
+    its errors and warnings are the check's.
+    """
     root = Path(folder)
     if not root.is_dir():
         problem = "not a folder" if root.exists() else "scenario folder not found"
@@ -95,16 +101,38 @@ def check_scenario(folder: str | os.PathLike[str]) -> ScenarioCheck:
         except ScenarioError as exc:
             issues += exc.issues
             parsed[table] = unread_table(path.name)
-    return check_tables(*tables_in_wgs84(settings, parsed), issues)
+    checked = check_tables(*tables_in_wgs84(settings, parsed), issues)
+    return _with_travel(checked, root) if travel else checked
+
+
+def _with_travel(check: ScenarioCheck, folder: Path) -> ScenarioCheck:
+    """``check`` with the errors and warnings of the file ``[travel]`` names."""
+    scenario = check.scenario
+    if scenario is None or travel_file_setting(scenario.settings) is None:
+        return check
+    errors: tuple[InputIssue, ...] = ()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ScenarioWarning)
+        try:
+            travel_model(scenario, folder)
+        except ScenarioError as exc:
+            errors = exc.issues
+    doubts = [w.message.issue for w in caught if isinstance(w.message, ScenarioWarning)]
+    for w in caught:
+        if not isinstance(w.message, ScenarioWarning):
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    return ScenarioCheck(None if errors else scenario, errors, (*check.warnings, *doubts))
 
 
 def load_scenario(folder: str | os.PathLike[str]) -> Scenario:
     """Load and validate a scenario folder.
 
     Raises :class:`ScenarioError` listing every problem found (file, row, column);
-    doubtful values are emitted as :class:`~agrichain.errors.ScenarioWarning`.
+    doubtful values are emitted as :class:`~agrichain.errors.ScenarioWarning`. The
+    ``[travel]`` file is not read here (``plan_day`` reads it; :func:`check_scenario`
+    checks it).
     """
-    return check_scenario(folder).scenario_or_raise()
+    return check_scenario(folder, travel=False).scenario_or_raise()
 
 
 def scenario_from_tables(

