@@ -7,7 +7,7 @@ import typing
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from agrichain.coordinates import (
@@ -126,8 +126,9 @@ def test_round_trips_come_back_within_a_millionth_of_a_degree(lat: float, lon: f
 
 
 @given(CHINA_LAT, CHINA_LON)
+@example(lat=43.0, lon=135.09765625)  # BD-09 moves this corner of the box 1.503 km
 def test_the_offsets_in_china_are_a_few_hundred_metres(lat: float, lon: float) -> None:
-    for moved, most_km in ((wgs84_to_gcj02(lat, lon), 1.0), (wgs84_to_bd09(lat, lon), 1.5)):
+    for moved, most_km in ((wgs84_to_gcj02(lat, lon), 1.0), (wgs84_to_bd09(lat, lon), 2.0)):
         km = float(haversine_km([lat, moved[0]], [lon, moved[1]])[0, 1])
         assert 0.001 < km < most_km
 
