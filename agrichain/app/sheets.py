@@ -1,5 +1,6 @@
-"""The app's downloads: the plan as a zip, and the hand-over files (:mod:`agrichain.handover`)
-as a zip; each driver's sheet itself comes from :mod:`agrichain.handover`."""
+"""The app's downloads: the plan as a zip, the hand-over files (:mod:`agrichain.handover`)
+as a zip (each driver's sheet itself comes from :mod:`agrichain.handover`), and a siting's
+files as a zip."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import io
 import zipfile
 from collections.abc import Mapping
 
+from agrichain.day.siting import Siting, siting_files
 from agrichain.handover import sheet_files
 from agrichain.io import plan_files
 from agrichain.model import Scenario
@@ -36,10 +38,16 @@ def plan_zip(plan: Plan) -> bytes:
     return _zip(plan_files(plan))
 
 
+def siting_zip(siting: Siting) -> bytes:
+    """What ``agrichain site`` writes (recommendation, assignment, change, GeoJSON, summary)
+    as one zip."""
+    return _zip(siting_files(siting))
+
+
 def route_sheets_zip(plan: Plan, scenario: Scenario) -> bytes:
     """The hand-over folder as one zip: each driver's sheet (HTML and CSV), ``index.html``
     and ``map.html`` (what ``agrichain sheets`` writes)."""
     return _zip(sheet_files(plan, scenario))
 
 
-__all__ = ["ZIP_TIME", "download_stem", "plan_zip", "route_sheets_zip"]
+__all__ = ["ZIP_TIME", "download_stem", "plan_zip", "route_sheets_zip", "siting_zip"]

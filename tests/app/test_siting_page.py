@@ -4,7 +4,9 @@ and its logic in agrichain.app.siting."""
 
 from __future__ import annotations
 
+import io
 import json
+import zipfile
 from typing import Any
 
 import pandas as pd
@@ -12,7 +14,9 @@ import pytest
 from builders import REPO, tiny_app_scenario
 from streamlit.testing.v1 import AppTest
 
+from agrichain.app import sheets
 from agrichain.app import siting as app_siting
+from agrichain.day.siting import siting_files
 from agrichain.errors import ScenarioError
 from agrichain.siting import coverage
 
@@ -83,6 +87,13 @@ def test_candidates_typed_in_get_a_recommendation(app: AppTest) -> None:
     places_drawn = [r["id"] for la in siting_map[-1]["layers"] if la["id"] == "coverage_places"
                     for r in la["data"]]  # fmt: skip
     assert sorted(places_drawn) == ["C_F2", "HUB"]
+    downloads = [e.proto.label for e in app.get("download_button")]  # type: ignore[attr-defined]
+    assert "Download the siting files (.zip)" in downloads
+    siting = app.session_state["siting_made"][1]
+    with zipfile.ZipFile(io.BytesIO(sheets.siting_zip(siting))) as archive:
+        assert sorted(archive.namelist()) == sorted(siting_files(siting))
+        summary = json.loads(archive.read("summary.json"))
+    assert summary["facility"]["opened"] == ["C_F2"]
 
 
 def test_bad_candidates_are_listed(app: AppTest) -> None:

@@ -11,7 +11,7 @@ from typing import Any
 
 import streamlit as st
 
-from agrichain.app import jobs
+from agrichain.app import jobs, sheets
 from agrichain.app import map as route_map
 from agrichain.app import siting as app_siting
 from agrichain.app.page import state
@@ -198,3 +198,12 @@ def recommendation_box(siting: Siting, map_style: str | None) -> None:
     state.show_table(app_siting.places_table(siting), "siting_places")
     deck = app_siting.coverage_deck(siting.coverage_after, map_style, siting)
     st.pydeck_chart(deck, height=route_map.MAP_HEIGHT_PX, key="siting_map")
+    st.download_button(
+        "Download the siting files (.zip)",
+        sheets.siting_zip(siting),
+        f"siting_{siting.scenario.settings.name}.zip",
+        mime="application/zip",
+        key="download_siting",
+        help="recommendation.csv, assignment.csv, change.csv, siting.geojson, summary.json "
+        "(what agrichain site writes).",
+    )
