@@ -5,27 +5,16 @@ from __future__ import annotations
 
 import enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
 from agrichain.cli.shell import EXIT_OK, run_step, tell
 
-if TYPE_CHECKING:
-    from agrichain.geo import TravelModel
-    from agrichain.model import Scenario
-
 
 class ObjectiveName(enum.StrEnum):
     cost = "cost"
     coverage = "coverage"
-
-
-def scenario_travel(scenario: Scenario, folder: Path) -> TravelModel:
-    """The travel model ``[travel]`` of the scenario in ``folder`` selects."""
-    from agrichain.io.travel import travel_model
-
-    return travel_model(scenario, folder)
 
 
 def coverage_command(
@@ -45,13 +34,13 @@ def coverage_command(
     Writes coverage.csv (farms), points.csv, villages.csv, coverage.geojson (farms, points
     and a line from each farm to its nearest point) and summary.json, all or nothing.
     """
-    from agrichain.io import load_scenario
+    from agrichain.io import load_scenario, travel_model
     from agrichain.siting import coverage, coverage_files
     from agrichain.siting.files import COVERAGE_CSV, check_output_folder, write_output_folder
 
     run_step(lambda: check_output_folder(out, COVERAGE_CSV, "coverage"))  # fail fast
     scenario = run_step(lambda: load_scenario(scenario_dir))
-    travel = run_step(lambda: scenario_travel(scenario, scenario_dir))
+    travel = run_step(lambda: travel_model(scenario, scenario_dir))
     cov = run_step(lambda: coverage(scenario, within, travel))
     files = run_step(lambda: coverage_files(cov))
     run_step(lambda: write_output_folder(out, files, COVERAGE_CSV, "coverage"))
@@ -114,14 +103,14 @@ def site_command(
     farm's place), change.csv, siting.geojson and summary.json, all or nothing.
     """
     from agrichain.day.siting import RECOMMENDATION_CSV, site_points, siting_files
-    from agrichain.io import load_scenario
+    from agrichain.io import load_scenario, travel_model
     from agrichain.siting import read_candidates
     from agrichain.siting.files import check_output_folder, write_output_folder
 
     run_step(lambda: check_output_folder(out, RECOMMENDATION_CSV, "siting"))  # fail fast
     scenario = run_step(lambda: load_scenario(scenario_dir))
     sites = run_step(lambda: read_candidates(candidates, scenario))
-    travel = run_step(lambda: scenario_travel(scenario, scenario_dir))
+    travel = run_step(lambda: travel_model(scenario, scenario_dir))
     siting = run_step(
         lambda: site_points(
             scenario,
@@ -148,4 +137,4 @@ def site_command(
     raise typer.Exit(EXIT_OK)
 
 
-__all__ = ["ObjectiveName", "coverage_command", "scenario_travel", "site_command"]
+__all__ = ["ObjectiveName", "coverage_command", "site_command"]

@@ -17,9 +17,11 @@ from agrichain.handover.route_map import route_map_html, vehicle_colour
 from agrichain.handover.route_sheets import route_sheet_csv
 from agrichain.handover.sheets import SHEET_CSS, page, route_sheet_html
 from agrichain.handover.text import hhmm, sheet_stems, tel_uri
-from agrichain.io.atomic import replace_folder
-from agrichain.io.output_folders import refusal_to_replace
-from agrichain.io.plan_folder import remove_leftovers
+from agrichain.io.output_folders import (
+    checked_output_folder,
+    refusal_to_replace,
+    replace_output_folder,
+)
 from agrichain.model import Scenario
 from agrichain.plan import Plan
 
@@ -102,24 +104,17 @@ def not_a_sheets_folder(folder: Path) -> str | None:
 
 def check_sheets_folder(out_dir: str | os.PathLike[str]) -> Path:
     """``out_dir`` as an absolute path if it can take the sheets; else SheetsFolderError."""
-    folder = Path(out_dir).resolve()
-    reason = "the sheets need a folder of their own" if folder.parent == folder else None
-    reason = reason or not_a_sheets_folder(folder)
-    blocker = next((p for p in folder.parents if p.exists() and not p.is_dir()), None)
-    if blocker is not None:
-        reason = reason or f"{blocker} is a file, not a folder"
-    if reason is not None:
-        raise SheetsFolderError(f"cannot write the route sheets to {folder}: {reason}")
-    return folder
+    own = "the sheets need a folder of their own"
+    return checked_output_folder(
+        out_dir, "route sheets", not_a_sheets_folder, SheetsFolderError, own
+    )
 
 
 def write_sheets_folder(out_dir: str | os.PathLike[str], files: Mapping[str, bytes]) -> list[Path]:
     """Replace ``out_dir`` by a folder of ``files`` as one (a reader sees the old sheets or
     the new ones); refused if it holds anything but route sheets."""
     folder = check_sheets_folder(out_dir)
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    remove_leftovers(folder)
-    return replace_folder(folder, files)
+    return replace_output_folder(folder, files, "route sheets", SheetsFolderError)
 
 
 def write_sheets(plan: Plan, scenario: Scenario, out_dir: str | os.PathLike[str]) -> list[Path]:

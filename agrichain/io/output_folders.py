@@ -1,11 +1,15 @@
-"""Whether an output folder may be replaced as a whole: only when it is absent, empty, or
-holds nothing but the kind of output that replaces it (a plan, route sheets, a scenario)."""
+"""Output folders replaced as a whole: only when absent, empty, or holding nothing but the
+kind of output that replaces them (a plan, route sheets, a scenario, coverage, siting); and
+the writing itself, which leaves nothing half-written."""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+import shutil
+from collections.abc import Callable, Mapping
 from pathlib import Path
+
+from agrichain.io.atomic import STAGING_MARK, TRASH_MARK, replace_folder
 
 
 def refusal_to_replace(
@@ -34,4 +38,52 @@ def refusal_to_replace(
     return None
 
 
-__all__ = ["refusal_to_replace"]
+def checked_output_folder(
+    out_dir: str | os.PathLike[str],
+    what: str,
+    refusal: Callable[[Path], str | None],
+    error: Callable[[str], Exception],
+    own_folder: str,
+) -> Path:
+    """``out_dir`` as an absolute path if ``what`` may replace it; else ``error`` of
+    "cannot write the ``what`` to …: why". Refused: the file system's root (``own_folder``
+    says why), whatever ``refusal`` finds (see :func:`refusal_to_replace`), and a path
+    below a file."""
+    folder = Path(out_dir).resolve()
+    reason = own_folder if folder.parent == folder else refusal(folder)
+    blocker = next((p for p in folder.parents if p.exists() and not p.is_dir()), None)
+    if reason is None and blocker is not None:
+        reason = f"{blocker} is a file, not a folder"
+    if reason is not None:
+        raise error(f"cannot write the {what} to {folder}: {reason}")
+    return folder
+
+
+def remove_leftovers(folder: Path) -> None:
+    """Remove the temporary siblings a killed writer of ``folder`` left behind."""
+    for mark in (STAGING_MARK, TRASH_MARK):
+        for entry in folder.parent.glob(f".{folder.name}.{mark}*"):
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry, ignore_errors=True)
+
+
+def replace_output_folder(
+    folder: Path, files: Mapping[str, bytes], what: str, error: Callable[[str], Exception]
+) -> list[Path]:
+    """Replace ``folder`` (checked by :func:`checked_output_folder`) by ``files`` as one:
+    a reader sees the old output or the new. A failing write is ``error``."""
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    remove_leftovers(folder)
+    try:
+        return replace_folder(folder, files)
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise error(f"cannot write the {what} to {folder}: {reason}") from None
+
+
+__all__ = [
+    "checked_output_folder",
+    "refusal_to_replace",
+    "remove_leftovers",
+    "replace_output_folder",
+]

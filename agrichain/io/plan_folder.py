@@ -17,14 +17,13 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
-import shutil
 from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
 
 from agrichain.errors import AgrichainError
-from agrichain.io.atomic import STAGING_MARK, TRASH_MARK, replace_folder
-from agrichain.io.output_folders import refusal_to_replace
+from agrichain.io.atomic import replace_folder
+from agrichain.io.output_folders import refusal_to_replace, remove_leftovers
 from agrichain.io.plan_files import SUMMARY_JSON, plan_files
 from agrichain.plan import Plan
 
@@ -63,14 +62,6 @@ def _is_plan_entry(entry: Path) -> bool:
 def not_a_plan_folder(folder: Path) -> str | None:
     """Why ``folder`` may not be replaced by a plan; None when it may (or does not exist)."""
     return refusal_to_replace(folder, SUMMARY_JSON, "plan output", _is_plan_entry, "plan")
-
-
-def remove_leftovers(folder: Path) -> None:
-    """Remove the temporary siblings a killed writer of ``folder`` left behind."""
-    for mark in (STAGING_MARK, TRASH_MARK):
-        for entry in folder.parent.glob(f".{folder.name}.{mark}*"):
-            if entry.is_dir() and not entry.is_symlink():
-                shutil.rmtree(entry, ignore_errors=True)
 
 
 def _refusal(folder: Path, reason: str) -> PlanFolderError:
@@ -190,7 +181,6 @@ __all__ = [
     "claim_plan_folder",
     "lock_path",
     "not_a_plan_folder",
-    "remove_leftovers",
     "write_plan",
     "write_plan_folder",
 ]

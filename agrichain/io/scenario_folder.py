@@ -15,7 +15,7 @@ from pathlib import Path
 
 from agrichain.errors import AgrichainError
 from agrichain.io.atomic import replace_folder
-from agrichain.io.output_folders import refusal_to_replace
+from agrichain.io.output_folders import checked_output_folder, refusal_to_replace
 from agrichain.io.scenario_files import save_scenario
 from agrichain.io.settings_file import load_settings
 from agrichain.io.table_files import SETTINGS_NAME, table_suffixes
@@ -61,17 +61,12 @@ def not_a_scenario_folder(folder: str | os.PathLike[str]) -> str | None:
 
 
 def check_scenario_folder(folder: str | os.PathLike[str]) -> Path:
-    """``folder`` if a scenario may be written there; :class:`ScenarioFolderError` if not."""
-    path = Path(folder).resolve()
-    reason = not_a_scenario_folder(path)
-    if reason is None and path.parent == path:
-        reason = "a scenario needs a folder of its own"
-    blocker = next((p for p in path.parents if p.exists() and not p.is_dir()), None)
-    if reason is None and blocker is not None:
-        reason = f"{blocker} is a file, not a folder"
-    if reason is not None:
-        raise ScenarioFolderError(f"cannot write the scenario to {folder}: {reason}")
-    return path
+    """``folder`` (absolute) if a scenario may be written there; :class:`ScenarioFolderError`
+    if not."""
+    own = "a scenario needs a folder of its own"
+    return checked_output_folder(
+        folder, "scenario", not_a_scenario_folder, ScenarioFolderError, own
+    )
 
 
 def write_scenario_folder(

@@ -11,10 +11,12 @@ from pathlib import Path
 from typing import Any
 
 from agrichain.errors import AgrichainError
-from agrichain.io.atomic import replace_folder
-from agrichain.io.output_folders import refusal_to_replace
+from agrichain.io.output_folders import (
+    checked_output_folder,
+    refusal_to_replace,
+    replace_output_folder,
+)
 from agrichain.io.plan_files import csv_bytes, json_value, without_nan
-from agrichain.io.plan_folder import remove_leftovers
 from agrichain.siting.coverage import Coverage
 
 COVERAGE_CSV = "coverage.csv"
@@ -103,15 +105,12 @@ def is_output_file(entry: Path) -> bool:
 def check_output_folder(out_dir: str | os.PathLike[str], marker: str, what: str) -> Path:
     """``out_dir`` as an absolute path if it may be replaced by ``what``: absent, empty, or
     holding ``marker`` and only CSV / JSON / GeoJSON files; else OutputFolderError."""
-    folder = Path(out_dir).resolve()
-    reason = f"the {what} needs a folder of its own" if folder.parent == folder else None
-    reason = reason or refusal_to_replace(folder, marker, f"{what} file", is_output_file, what)
-    blocker = next((p for p in folder.parents if p.exists() and not p.is_dir()), None)
-    if blocker is not None:
-        reason = reason or f"{blocker} is a file, not a folder"
-    if reason is not None:
-        raise OutputFolderError(f"cannot write the {what} to {folder}: {reason}")
-    return folder
+
+    def refusal(folder: Path) -> str | None:
+        return refusal_to_replace(folder, marker, f"{what} file", is_output_file, what)
+
+    own = f"the {what} needs a folder of its own"
+    return checked_output_folder(out_dir, what, refusal, OutputFolderError, own)
 
 
 def write_output_folder(
@@ -120,13 +119,7 @@ def write_output_folder(
     """Replace ``out_dir`` by a folder of ``files`` as one (a reader sees the old output or
     the new); refused if it holds anything else (see :func:`check_output_folder`)."""
     folder = check_output_folder(out_dir, marker, what)
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    remove_leftovers(folder)
-    try:
-        return replace_folder(folder, files)
-    except OSError as exc:
-        reason = exc.strerror or str(exc)
-        raise OutputFolderError(f"cannot write the {what} to {folder}: {reason}") from None
+    return replace_output_folder(folder, files, what, OutputFolderError)
 
 
 def write_coverage_folder(cov: Coverage, out_dir: str | os.PathLike[str]) -> list[Path]:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import streamlit as st
 
 from agrichain.app import jobs
@@ -11,9 +9,6 @@ from agrichain.app import travel as app_travel
 from agrichain.app.page import state
 from agrichain.model import Scenario
 from agrichain.pipeline import ALLOCATION_METHODS, DEFAULT_ALLOCATION
-
-#: Seconds between two looks at a running plan.
-POLL_S = 0.2
 
 
 def show(scenario: Scenario) -> str:
@@ -133,10 +128,7 @@ def start_or_cancel(scenario: Scenario, options: jobs.PlanOptions, key: str) -> 
 def follow(job: jobs.PlanJob) -> None:
     """Show the job's progress until it ends; keep its plan, or the reason it failed."""
     with st.status(f"Planning {job.scenario.settings.name} …", expanded=True) as status:
-        bar = st.progress(0.0, text="starting the solver")
-        while not job.poll():
-            bar.progress(job.fraction(), text=job.progress_text)
-            time.sleep(POLL_S)
+        bar = state.progress_until_done(job, "starting the solver")
         bar.progress(1.0, text=f"finished in {job.elapsed_s:.1f} s")
         finished = job.result()
         if finished is not None:

@@ -5,7 +5,6 @@ shown, with what changes for each driver (``changes.csv``)."""
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import pandas as pd
@@ -19,8 +18,6 @@ from agrichain.errors import ScenarioError
 from agrichain.io.events import Events
 from agrichain.model import Scenario
 
-#: Seconds between two looks at a running re-plan.
-POLL_S = 0.2
 ALL_DRIVERS = "all drivers"
 
 
@@ -177,10 +174,7 @@ def follow(job: app_replan.ReplanJob) -> None:
     """Show the re-plan's progress until it ends; its plan becomes the plan shown."""
     ss = st.session_state
     with st.status("Re-planning the rest of the day …", expanded=True) as status:
-        bar = st.progress(0.0, text="starting")
-        while not job.poll():
-            bar.progress(job.fraction(), text=job.progress_text)
-            time.sleep(POLL_S)
+        state.progress_until_done(job)
         made = job.result()
         ss.replan_job = None
         if made is None:

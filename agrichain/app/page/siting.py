@@ -6,7 +6,6 @@ against the plan shown."""
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import streamlit as st
@@ -22,8 +21,6 @@ from agrichain.model import Scenario
 from agrichain.siting import Candidate, Coverage
 from agrichain.siting.facility import OBJECTIVES
 
-#: Seconds between two looks at a running recommendation.
-POLL_S = 0.2
 #: What the step keeps between reruns, with its first value.
 FIRST_STATE: dict[str, Any] = {
     "siting_job": None,
@@ -176,10 +173,7 @@ def follow(job: app_siting.SitingJob) -> None:
     """Show the recommendation's progress until it ends."""
     ss = st.session_state
     with st.status("Choosing points and re-planning …", expanded=True) as status:
-        bar = st.progress(0.0, text="starting")
-        while not job.poll():
-            bar.progress(job.fraction(), text=job.progress_text)
-            time.sleep(POLL_S)
+        state.progress_until_done(job)
         ss.siting_job = None
         if job.siting is None:
             ss.siting_error = (job.error or "unknown error", job.issues)

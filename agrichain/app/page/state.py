@@ -3,6 +3,7 @@ reload (kept on disk by :mod:`agrichain.app.persist`) and the parts steps share.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,8 @@ from agrichain.app import replan as app_replan
 from agrichain.errors import InputIssue
 from agrichain.model import Scenario
 
+#: Seconds between two looks at a running job (plan, re-plan, siting).
+POLL_S = 0.2
 #: Plans kept per scenario content and options (the oldest goes first).
 MAX_CACHED_PLANS = 6
 #: Keys of the filter (step 2) and option (step 3) widgets; they start again with a new scenario.
@@ -130,6 +133,16 @@ def save() -> None:
     except Exception as exc:  # the page goes on; only a reload would lose it
         st.warning(f"The plan could not be kept on disk for a reload ({folder}): {exc}")
     ss.saved = (scenario, options, result, plan_id)
+
+
+def progress_until_done(job: jobs.PlanJob, first_text: str = "starting") -> Any:
+    """A progress bar of ``job`` (stage, seconds against the limits), updated every
+    :data:`POLL_S` until the job ends; the bar, for a last word."""
+    bar = st.progress(0.0, text=first_text)
+    while not job.poll():
+        bar.progress(job.fraction(), text=job.progress_text)
+        time.sleep(POLL_S)
+    return bar
 
 
 def show_table(frame: pd.DataFrame, key: str, **column_config: Any) -> None:
